@@ -1,0 +1,67 @@
+"""Where the app's files live: bundled resources, the webR pin, and per-user data.
+
+A source checkout keeps ``resources/`` and ``wasm/`` beside the package; a wheel carries
+them inside the package as ``_resources`` and ``_wasm`` (see pyproject's force-include).
+Per-user state goes under platformdirs so nothing is ever written into the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "webr-desktop"
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def source_checkout_root() -> Path | None:
+    """The repository root when running from a checkout, else None."""
+    root = _PACKAGE_DIR.parent
+    if (root / "wasm" / "webr.lock.json").is_file() and (root / "pyproject.toml").is_file():
+        return root
+    return None
+
+
+def resources_dir() -> Path:
+    """Directory holding page JavaScript, R helper code and icons."""
+    bundled = _PACKAGE_DIR / "_resources"
+    if bundled.is_dir():
+        return bundled
+    root = source_checkout_root()
+    if root is None:
+        raise FileNotFoundError("webR Desktop resources are missing from this installation")
+    return root / "resources"
+
+
+def lock_file() -> Path:
+    """The pinned webR version and its npm integrity."""
+    bundled = _PACKAGE_DIR / "_wasm" / "webr.lock.json"
+    if bundled.is_file():
+        return bundled
+    root = source_checkout_root()
+    if root is None:
+        raise FileNotFoundError("webr.lock.json is missing from this installation")
+    return root / "wasm" / "webr.lock.json"
+
+
+def default_runtime_dir(version: str) -> Path:
+    """Where the fetched webR dist lives: env override, checkout's wasm/dist, or user data."""
+    override = os.environ.get("WEBR_DESKTOP_RUNTIME")
+    if override:
+        return Path(override)
+    root = source_checkout_root()
+    if root is not None:
+        return root / "wasm" / "dist"
+    return user_data_dir() / "runtime" / f"webr-{version}"
+
+
+def user_data_dir() -> Path:
+    """Per-user persistent data (history, recovery files)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def user_cache_dir() -> Path:
+    """Per-user cache (browser engine cache, downloaded packages)."""
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
