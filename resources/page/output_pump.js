@@ -1,0 +1,68 @@
+// Reads webR's output queue and hands it to Python in batches.
+// One QWebChannel call per batch: a prompt (or any non-stream message) flushes at once so an
+// interactive round trip costs one crossing; a flood of stdout lines is gathered for a few ms.
+
+const FLUSH_DELAY_MS = 8;
+const MAX_BATCH = 4000;
+
+/** Turn one webR output message into plain JSON (ImageBitmaps and R objects stay behind). */
+export function toPlainMessage(msg) {
+  switch (msg.type) {
+    case 'stdout':
+    case 'stderr':
+    case 'prompt':
+      return { type: msg.type, data: String(msg.data ?? '') };
+    case 'pager':
+      return { type: 'pager', data: { ...msg.data } };
+    case 'view':
+      return { type: 'view', data: { title: String(msg.data?.title ?? '') } };
+    case 'canvas':
+      return { type: 'canvas', data: { event: msg.data?.event, id: msg.data?.id } };
+    case 'closed':
+      return { type: 'closed' };
+    default:
+      return { type: String(msg.type) };
+  }
+}
+
+export class OutputPump {
+  /**
+   * @param {object} webR a started WebR instance
+   * @param {(batch: object[]) => void} send receives each batch of plain messages
+   */
+  constructor(webR, send) {
+    this.webR = webR;
+    this.send = send;
+    this.batch = [];
+    this.timer = null;
+  }
+
+  async run() {
+    for (;;) {
+      const msg = await this.webR.read();
+      this.push(toPlainMessage(msg));
+      if (msg.type === 'closed') return;
+    }
+  }
+
+  push(msg) {
+    this.batch.push(msg);
+    const streaming = msg.type === 'stdout' || msg.type === 'stderr';
+    if (!streaming || this.batch.length >= MAX_BATCH) {
+      this.flush();
+    } else if (this.timer === null) {
+      this.timer = setTimeout(() => this.flush(), FLUSH_DELAY_MS);
+    }
+  }
+
+  flush() {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.batch.length === 0) return;
+    const out = this.batch;
+    this.batch = [];
+    this.send(out);
+  }
+}

@@ -1,0 +1,68 @@
+"""Fixtures that run the real webR: a real loopback server and real pages.
+
+One R session per test module where tests don't disturb it; ``fresh_session`` for tests that
+restart, crash or quit R. Fixtures check that the server's port is closed afterwards.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from webr_desktop.app import r_setup_code
+from webr_desktop.core import paths
+from webr_desktop.core.runtime_assets import RuntimeAssetError, RuntimeInfo, check_runtime
+from webr_desktop.runtime.session import RSession
+from webr_desktop.server.local_server import LocalServer
+from tests.webengine.driver import RDriver, wait_for
+
+pytestmark = pytest.mark.webengine
+
+
+@pytest.fixture(scope="session")
+def runtime_info() -> RuntimeInfo:
+    try:
+        return check_runtime()
+    except RuntimeAssetError as exc:  # `make test` fetches it; say how, never skip
+        pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="session")
+def server(runtime_info: RuntimeInfo) -> Iterator[LocalServer]:
+    srv = LocalServer()
+    srv.mount("page", paths.resources_dir() / "page")
+    srv.mount("webr", runtime_info.path, immutable=True)
+    srv.start()
+    port = srv.port
+    yield srv
+    srv.close()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def _start(server: LocalServer) -> tuple[RSession, RDriver]:
+    session = RSession(server.url("page/index.html"), setup_code=r_setup_code(paths.resources_dir()))
+    driver = RDriver(session)
+    session.start()
+    wait_for(session.sig_prompt_shown, 30_000)
+    return session, driver
+
+
+@pytest.fixture(scope="module")
+def shared(qapp, server: LocalServer) -> Iterator[RDriver]:
+    """A started session shared by a module's tests (they must leave R at a prompt)."""
+    session, driver = _start(server)
+    yield driver
+    session.shutdown()
+    session.deleteLater()
+
+
+@pytest.fixture
+def fresh(qapp, server: LocalServer) -> Iterator[RDriver]:
+    """A session of the test's own, for restart/crash/quit tests."""
+    session, driver = _start(server)
+    yield driver
+    session.shutdown()
+    session.deleteLater()

@@ -1,0 +1,72 @@
+"""A test driver for a real RSession: records everything it reports, waits on its signals."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEventLoop, QTimer
+
+from webr_desktop.runtime.session import RSession, SessionState
+
+
+def wait_for(signal, timeout_ms: int) -> list:
+    """Block on a Qt signal outside a pytest-qt test (module fixtures); returns its args."""
+    loop = QEventLoop()
+    got: list = []
+
+    def on_signal(*args) -> None:
+        got.append(args)
+        loop.quit()
+
+    timer = QTimer(singleShot=True, interval=timeout_ms)
+    timer.timeout.connect(loop.quit)
+    signal.connect(on_signal)
+    timer.start()
+    loop.exec()
+    signal.disconnect(on_signal)
+    if not got:
+        raise TimeoutError(f"signal not emitted within {timeout_ms} ms")
+    return list(got[0])
+
+
+class RDriver:
+    """Collects a session's output, echoes and prompts in order."""
+
+    def __init__(self, session: RSession) -> None:
+        self.session = session
+        self.events: list[tuple[str, str]] = []  # (kind, text): stdout/stderr/input/prompt
+        self.prompts = 0
+        session.sig_output_received.connect(self._on_output)
+        session.sig_input_sent.connect(lambda p, line: self.events.append(("input", p + line)))
+        session.sig_prompt_shown.connect(self._on_prompt)
+
+    def _on_output(self, chunk: list[tuple[str, str]]) -> None:
+        self.events.extend(chunk)
+
+    def _on_prompt(self, prompt: str) -> None:
+        self.prompts += 1
+        self.events.append(("prompt", prompt))
+
+    def mark(self) -> int:
+        return len(self.events)
+
+    def since(self, mark: int, kinds: tuple[str, ...] = ("stdout", "stderr")) -> list[tuple[str, str]]:
+        return [e for e in self.events[mark:] if e[0] in kinds]
+
+    def text(self, mark: int, kind: str = "stdout") -> list[str]:
+        return [t for k, t in self.events[mark:] if k == kind]
+
+    def run(self, qtbot, code: str, timeout: int = 15_000) -> list[tuple[str, str]]:
+        """Send console input and wait until R asks for input again; returns output."""
+        mark, prompts = self.mark(), self.prompts
+        self.session.write_console(code)
+        qtbot.waitUntil(lambda: self.prompts > prompts and self.session.state is SessionState.IDLE, timeout=timeout)
+        return self.since(mark)
+
+    def eval(self, qtbot, code: str, timeout: int = 15_000):
+        request = self.session.eval(code)
+        result: dict = {}
+        request.sig_finished.connect(lambda v: result.setdefault("value", v))
+        request.sig_failed.connect(lambda e: result.setdefault("error", e))
+        qtbot.waitUntil(lambda: bool(result), timeout=timeout)
+        if "error" in result:
+            raise AssertionError(f"R eval failed: {result['error']}")
+        return result["value"]

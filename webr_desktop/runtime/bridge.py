@@ -1,0 +1,55 @@
+"""The QWebChannel object the page talks to. It only carries messages: decode, validate, emit.
+
+Request ids, queues and restart logic live in RSession, never here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from webr_desktop.core.messages import Batch, Failed, ProtocolError, Ready, Reply, parse_payload
+
+log = logging.getLogger(__name__)
+
+
+class Bridge(QObject):
+    """Registered on the page's web channel as ``bridge``."""
+
+    # Python -> page (the page connects to this signal); payload is a JSON command.
+    sig_command = Signal(str)
+    # Page -> Python, decoded.
+    sig_ready = Signal(object)  # Ready
+    sig_batch_received = Signal(object)  # list[Message]
+    sig_reply_received = Signal(object)  # Reply
+    sig_start_failed = Signal(str)
+    sig_protocol_error = Signal(str)
+
+    def send(self, op: str, **fields: Any) -> None:
+        """Send one command to the page."""
+        self.sig_command.emit(json.dumps({"op": op, **fields}))
+
+    @Slot(str)
+    def deliver(self, text: str) -> None:
+        """Called from JavaScript with one JSON payload."""
+        try:
+            payload = parse_payload(text)
+        except ProtocolError as exc:
+            log.error("malformed payload from the webR page: %s", exc)
+            self.sig_protocol_error.emit(str(exc))
+            return
+        if isinstance(payload, Batch):
+            for error in payload.errors:
+                log.error("malformed output message from webR: %s", error)
+                self.sig_protocol_error.emit(error)
+            if payload.messages:
+                self.sig_batch_received.emit(payload.messages)
+        elif isinstance(payload, Reply):
+            self.sig_reply_received.emit(payload)
+        elif isinstance(payload, Ready):
+            self.sig_ready.emit(payload)
+        elif isinstance(payload, Failed):
+            self.sig_start_failed.emit(payload.error)

@@ -1,0 +1,114 @@
+"""The hidden QtWebEngine page that runs the webR worker.
+
+No QWebEngineView: a view-less page runs webR normally and costs no widget. The page only
+ever navigates inside our own loopback origin; console output from its JavaScript goes to
+Python logging so page errors are never silent.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QFile, QIODevice, QObject, QUrl, Signal
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineScript
+
+from webr_desktop.runtime.bridge import Bridge
+
+log = logging.getLogger(__name__)
+js_log = logging.getLogger("webr_desktop.page.js")
+
+_profile: QWebEngineProfile | None = None
+
+
+def shared_profile() -> QWebEngineProfile:
+    """One off-the-record profile per process: nothing the page does is written to disk."""
+    global _profile
+    if _profile is None:
+        _profile = QWebEngineProfile(QCoreApplication.instance())
+        _profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
+        _profile.setPersistentCookiesPolicy(QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies)
+    return _profile
+
+
+def _webchannel_script() -> QWebEngineScript:
+    source = QFile(":/qtwebchannel/qwebchannel.js")
+    if not source.open(QIODevice.OpenModeFlag.ReadOnly):
+        raise RuntimeError("qwebchannel.js is missing from the QtWebChannel module")
+    script = QWebEngineScript()
+    script.setName("qwebchannel")
+    script.setSourceCode(bytes(source.readAll().data()).decode("utf-8"))
+    script.setInjectionPoint(QWebEngineScript.InjectionPoint.DocumentCreation)
+    script.setWorldId(QWebEngineScript.ScriptWorldId.MainWorld)
+    script.setRunsOnSubFrames(False)
+    return script
+
+
+class _LockedPage(QWebEnginePage):
+    """A page that logs its console and refuses to leave our origin."""
+
+    def __init__(self, profile: QWebEngineProfile, origin: QUrl, parent: QObject | None) -> None:
+        super().__init__(profile, parent)
+        self._origin = origin
+
+    def javaScriptConsoleMessage(self, level, message: str, line: int, source: str) -> None:  # noqa: N802
+        levels = QWebEnginePage.JavaScriptConsoleMessageLevel
+        py_level = {
+            levels.InfoMessageLevel: logging.DEBUG,
+            levels.WarningMessageLevel: logging.WARNING,
+            levels.ErrorMessageLevel: logging.ERROR,
+        }.get(level, logging.INFO)
+        js_log.log(py_level, "%s (%s:%d)", message, source.rsplit("/", 1)[-1], line)
+
+    def acceptNavigationRequest(self, url: QUrl, nav_type, is_main_frame: bool) -> bool:  # noqa: N802
+        allowed = url.scheme() == self._origin.scheme() and url.authority() == self._origin.authority()
+        if not allowed:
+            log.warning("blocked navigation of the runtime page to %s", url.toString())
+        return allowed
+
+
+class RuntimePage(QObject):
+    """Owns the page, its web channel and the bridge registered on it."""
+
+    sig_load_failed = Signal(str)
+    sig_render_terminated = Signal(str)
+
+    def __init__(self, url: str, bridge: Bridge, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._url = QUrl(url)
+        self._page = _LockedPage(shared_profile(), self._url, self)
+        self._channel = QWebChannel(self)
+        self._channel.registerObject("bridge", bridge)
+        self._page.setWebChannel(self._channel)
+        self._page.scripts().insert(_webchannel_script())
+        self._page.loadFinished.connect(self._on_page_load_finished)
+        self._page.renderProcessTerminated.connect(self._on_page_render_terminated)
+
+    def load(self) -> None:
+        self._page.load(self._url)
+
+    def render_process_pid(self) -> int:
+        return int(self._page.renderProcessPid())
+
+    def close(self, *, now: bool = False) -> None:
+        """Stop the page; deleting it ends the worker (and R) with it.
+
+        ``now`` deletes at once (app shutdown: no event loop will run deferred deletes, and
+        the profile must outlive its pages); otherwise deletion waits for the event loop
+        because this may run inside one of the page's own signals.
+        """
+        self._page.triggerAction(QWebEnginePage.WebAction.Stop)
+        self._page.setWebChannel(None)
+        if now:
+            shiboken6.delete(self._page)
+        else:
+            self._page.deleteLater()
+
+    def _on_page_load_finished(self, ok: bool) -> None:
+        if not ok:
+            self.sig_load_failed.emit(f"the runtime page did not load from {self._url.toString()}")
+
+    def _on_page_render_terminated(self, status, exit_code: int) -> None:
+        name = getattr(status, "name", str(status))
+        self.sig_render_terminated.emit(f"{name} (exit code {exit_code})")

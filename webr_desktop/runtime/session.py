@@ -1,0 +1,346 @@
+"""RSession: the only API the UI sees of the webR runtime.
+
+It owns one hidden page at a time (restart = a fresh page), an input queue that feeds R one
+line per prompt (so pasted blocks echo with the right ``+`` prompts), pending eval requests,
+and the interrupt protocol that works around webR 0.6.0's line-swallowing bug (see
+``_on_prompt``).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections import deque
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from webr_desktop.core.messages import Message, Ready, Reply
+from webr_desktop.runtime.bridge import Bridge
+from webr_desktop.runtime.page import RuntimePage
+
+log = logging.getLogger(__name__)
+
+START_TIMEOUT_MS = 60_000
+# How long input stays held after an interrupt if R never shows that it handled it
+# (e.g. R code caught the interrupt condition). webR consumes a pending interrupt within
+# ~50 ms of waiting for input, so this is a safety net, not the normal path.
+INTERRUPT_GUARD_MS = 1_000
+
+
+class SessionState(enum.Enum):
+    STARTING = "starting"
+    IDLE = "idle"  # R waits for console input
+    BUSY = "busy"  # R is running console input
+    CLOSED = "closed"  # R quit
+    CRASHED = "crashed"
+    FAILED = "failed"  # could not start
+
+
+class EvalRequest(QObject):
+    """The pending result of ``RSession.eval``; exactly one of its signals fires."""
+
+    sig_finished = Signal(object)
+    sig_failed = Signal(str)
+
+    def __init__(self, request_id: int, code: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.request_id = request_id
+        self.code = code
+
+
+class RSession(QObject):
+    """A webR R session running in a hidden QtWebEngine page."""
+
+    sig_starting = Signal()
+    sig_started = Signal(object)  # Ready: versions, channel, interrupt availability
+    sig_start_failed = Signal(str)
+    sig_output_received = Signal(object)  # list[tuple[stream, text]] in order
+    sig_prompt_shown = Signal(str)  # R waits for input with this prompt
+    sig_input_sent = Signal(str, str)  # (prompt, line) as R received it: the echo
+    sig_busy_changed = Signal(bool)
+    sig_closed = Signal()  # R quit
+    sig_crashed = Signal(str)
+    sig_notice = Signal(str)  # something the user should know (not R output)
+    sig_message_received = Signal(object)  # other webR messages (pager, view, canvas)
+
+    def __init__(self, page_url: str, setup_code: str = "", parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._page_url = page_url
+        self._setup_code = setup_code
+        self._page: RuntimePage | None = None
+        self._bridge: Bridge | None = None
+        self._state = SessionState.STARTING
+        self._info: Ready | None = None
+        self._prompt = "> "
+        self._queue: deque[str] = deque()
+        self._pending: dict[int, EvalRequest] = {}
+        self._next_id = 1
+        self._busy = False
+        self._width: int | None = None
+        self._awaiting_input = False  # R prompted and we have not sent a line since
+        self._interrupt_pending = False
+        self._prompts_since_interrupt = 0
+        self._blank_stderr = False  # the last stream line was an empty stderr line
+        self._interrupt_guard = QTimer(self, singleShot=True, interval=INTERRUPT_GUARD_MS)
+        self._interrupt_guard.timeout.connect(self._on_interrupt_guard_timeout)
+        self._start_timer = QTimer(self, singleShot=True, interval=START_TIMEOUT_MS)
+        self._start_timer.timeout.connect(self._on_start_timeout)
+
+    # ----------------------------------------------------------------- public API
+    @property
+    def state(self) -> SessionState:
+        return self._state
+
+    @property
+    def info(self) -> Ready | None:
+        return self._info
+
+    @property
+    def prompt(self) -> str:
+        return self._prompt
+
+    @property
+    def interrupt_available(self) -> bool:
+        return self._info is not None and self._info.channel == "SharedArrayBuffer"
+
+    def start(self) -> None:
+        """Load a fresh page and start webR in it."""
+        self._teardown("R session restarted")
+        self._state = SessionState.STARTING
+        self._info = None
+        self._prompt = "> "
+        self._awaiting_input = False
+        self._interrupt_pending = False
+        self._bridge = Bridge(self)
+        self._bridge.sig_ready.connect(self._on_bridge_ready)
+        self._bridge.sig_batch_received.connect(self._on_bridge_batch)
+        self._bridge.sig_reply_received.connect(self._on_bridge_reply)
+        self._bridge.sig_start_failed.connect(self._on_bridge_start_failed)
+        self._page = RuntimePage(self._page_url, self._bridge, self)
+        self._page.sig_load_failed.connect(self._on_page_load_failed)
+        self._page.sig_render_terminated.connect(self._on_page_render_terminated)
+        self._set_busy(True)
+        self.sig_starting.emit()
+        self._start_timer.start()
+        self._page.load()
+
+    def restart(self) -> None:
+        """Throw R away and start a new one; pending work fails with a clear reason."""
+        self._queue.clear()
+        self.start()
+
+    def shutdown(self) -> None:
+        """End R and release the page."""
+        self._start_timer.stop()
+        self._interrupt_guard.stop()
+        self._teardown("R session shut down", now=True)
+        self._state = SessionState.CLOSED
+
+    def write_console(self, text: str) -> None:
+        """Queue console input; each line is sent when R asks for the next one."""
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if text.endswith("\n"):
+            lines.pop()
+        self._queue.extend(lines)
+        if self._state in (SessionState.CLOSED, SessionState.CRASHED):
+            queued = list(self._queue)
+            self.start()
+            self._queue.extend(queued)
+            return
+        self._pump()
+
+    def eval(self, code: str) -> EvalRequest:
+        """Evaluate R code outside the console; the JSON-able result arrives later.
+
+        Unnamed length-1 vectors become scalars, named vectors and lists become dicts,
+        NA/NaN/Inf become None. Requests made before R is ready are sent once it is.
+        """
+        request = EvalRequest(self._next_id, code, self)
+        self._next_id += 1
+        self._pending[request.request_id] = request
+        if self._info is not None and self._bridge is not None:
+            self._bridge.send("eval", id=request.request_id, code=code)
+        return request
+
+    def interrupt(self) -> None:
+        """Interrupt running R code (like Ctrl+C in R); typed-ahead input is discarded."""
+        if self._state not in (SessionState.IDLE, SessionState.BUSY) or self._bridge is None:
+            return
+        if not self.interrupt_available:
+            self.sig_notice.emit("Interrupt is unavailable: the runtime page is not cross-origin isolated.")
+            return
+        self._queue.clear()
+        self._interrupt_pending = True
+        self._prompts_since_interrupt = 0
+        self._interrupt_guard.start()
+        self._bridge.send("interrupt")
+
+    def set_console_width(self, columns: int) -> None:
+        """Keep ``options(width)`` equal to the console's width in characters."""
+        columns = max(10, min(int(columns), 10_000))
+        if columns == self._width:
+            return
+        self._width = columns
+        if self._info is not None:
+            self.eval(f"options(width = {columns}L)")
+
+    # ----------------------------------------------------------------- internals
+    def _teardown(self, reason: str, *, now: bool = False) -> None:
+        for request in self._pending.values():
+            request.sig_failed.emit(reason)
+            request.deleteLater()
+        self._pending.clear()
+        if self._page is not None:
+            self._page.sig_load_failed.disconnect(self._on_page_load_failed)
+            self._page.sig_render_terminated.disconnect(self._on_page_render_terminated)
+            self._page.close(now=now)
+            if now:
+                shiboken6.delete(self._page)
+            else:
+                self._page.deleteLater()
+            self._page = None
+        if self._bridge is not None:
+            self._bridge.deleteLater()
+            self._bridge = None
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.sig_busy_changed.emit(busy)
+
+    def _pump(self) -> None:
+        """Send the next queued line if R is waiting for one."""
+        if self._state is not SessionState.IDLE or self._interrupt_pending or not self._queue:
+            return
+        line = self._queue.popleft()
+        self._state = SessionState.BUSY
+        self._awaiting_input = False
+        self._set_busy(True)
+        self.sig_input_sent.emit(self._prompt, line)
+        assert self._bridge is not None
+        self._bridge.send("write", text=line)
+
+    def _on_bridge_ready(self, ready: Ready) -> None:
+        self._start_timer.stop()
+        self._info = ready
+        if not self.interrupt_available:
+            self.sig_notice.emit(
+                "The runtime page is not cross-origin isolated: webR runs on its PostMessage "
+                "channel, so Interrupt is unavailable."
+            )
+        assert self._bridge is not None
+        if self._setup_code:
+            self._bridge.send("eval", id=0, code=self._setup_code)
+        for request in list(self._pending.values()):  # made before R was ready
+            self._bridge.send("eval", id=request.request_id, code=request.code)
+        if self._width is not None:
+            self.eval(f"options(width = {self._width}L)")
+        self.sig_started.emit(ready)
+
+    def _on_bridge_batch(self, messages: list[Message]) -> None:
+        chunk: list[tuple[str, str]] = []
+        for msg in messages:
+            if msg.type == "stdout" or msg.type == "stderr":
+                chunk.append((msg.type, msg.data))
+                self._blank_stderr = msg.type == "stderr" and msg.data == ""
+                continue
+            if chunk:
+                self.sig_output_received.emit(chunk)
+                chunk = []
+            if msg.type == "prompt":
+                self._on_prompt(msg.data)
+            elif msg.type == "closed":
+                self._on_closed()
+            else:
+                self.sig_message_received.emit(msg)
+            self._blank_stderr = False
+        if chunk:
+            self.sig_output_received.emit(chunk)
+
+    def _on_prompt(self, prompt: str) -> None:
+        """R waits for input.
+
+        webR 0.6.0 bug: ``interrupt()`` empties the input queue and raises a flag that R only
+        checks at its next event poll. If R reaches a prompt before checking (the interrupt
+        landed in C code), the flag fires ~50 ms into the wait for input: R prints an empty
+        stderr line and prompts again, but the abandoned read request still sits first in the
+        page's input queue and silently eats the next line. So: hold typed input from the
+        interrupt until R shows it handled it (empty stderr line + prompt); if it fired while R
+        waited on a read that began after the interrupt, feed that orphan an empty line.
+        """
+        waiting_on_fresh_read = self._awaiting_input and self._prompts_since_interrupt >= 1
+        self._prompts_since_interrupt += 1
+        if self._interrupt_pending and self._blank_stderr:
+            self._interrupt_pending = False
+            self._interrupt_guard.stop()
+            if waiting_on_fresh_read:
+                log.debug("interrupt fired while R waited for input: feeding the orphaned read")
+                assert self._bridge is not None
+                self._bridge.send("write", text="")
+        self._prompt = prompt
+        self._awaiting_input = True
+        if self._state in (SessionState.STARTING, SessionState.BUSY, SessionState.IDLE):
+            self._state = SessionState.IDLE
+        if self._queue and not self._interrupt_pending:
+            self._pump()
+            return
+        self._set_busy(False)
+        self.sig_prompt_shown.emit(prompt)
+
+    def _on_interrupt_guard_timeout(self) -> None:
+        if self._interrupt_pending:
+            log.debug("no sign that R handled the interrupt; releasing held input")
+            self._interrupt_pending = False
+            self._pump()
+
+    def _on_closed(self) -> None:
+        self._state = SessionState.CLOSED
+        self._set_busy(False)
+        self._teardown("R session closed")
+        self.sig_closed.emit()
+
+    def _on_bridge_reply(self, reply: Reply) -> None:
+        if reply.id == 0:  # the start-up code
+            if not reply.ok:
+                log.error("R start-up code failed: %s", reply.error)
+            return
+        request = self._pending.pop(reply.id, None)
+        if request is None:
+            log.warning("reply for unknown request %d", reply.id)
+            return
+        if reply.ok:
+            request.sig_finished.emit(reply.value)
+        else:
+            request.sig_failed.emit(reply.error)
+        request.deleteLater()
+
+    def _fail_start(self, reason: str) -> None:
+        self._start_timer.stop()
+        self._state = SessionState.FAILED
+        self._set_busy(False)
+        self._teardown(reason)
+        self.sig_start_failed.emit(reason)
+
+    def _on_bridge_start_failed(self, error: str) -> None:
+        self._fail_start(f"webR failed to start: {error}")
+
+    def _on_page_load_failed(self, error: str) -> None:
+        if self._state is SessionState.STARTING:
+            self._fail_start(error)
+
+    def _on_start_timeout(self) -> None:
+        if self._state is SessionState.STARTING and self._info is None:
+            self._fail_start(f"webR did not start within {START_TIMEOUT_MS // 1000} s")
+
+    def _on_page_render_terminated(self, reason: str) -> None:
+        self._start_timer.stop()
+        self._interrupt_guard.stop()
+        self._state = SessionState.CRASHED
+        self._set_busy(False)
+        self._teardown(f"R crashed: {reason}")
+        self.sig_crashed.emit(reason)
+
+    def _debug_state(self) -> dict[str, Any]:
+        return {"state": self._state.value, "queue": len(self._queue), "pending": len(self._pending)}
