@@ -76,6 +76,21 @@ local({
     invisible(0L)
   }
 
+  # webR 0.6.0's own quit() leaves R hung without a prompt ("system call failed"), so the
+  # app ends the R session itself: .Last() runs as in R, then the page reports webR's own
+  # `closed` message with the exit status (the next input starts a fresh R; `run` exits
+  # with this status). There is no workspace image to save in webR, so `save` is ignored.
+  tools$quit <- function(save = "default", status = 0, runLast = TRUE) {
+    if (isTRUE(runLast) && exists(".Last", envir = globalenv(), mode = "function", inherits = FALSE)) {
+      try(get(".Last", envir = globalenv())())
+    }
+    status <- as.integer(status)
+    if (length(status) != 1L || is.na(status)) status <- 0L
+    webr::eval_js(sprintf("postMessage({type: 'closed', data: {status: %d}}); 0", status))
+    invisible(NULL)
+  }
+  tools$q <- tools$quit
+
   tools$.wd.status <- 0L
   if ("tools:webr_desktop" %in% search()) detach("tools:webr_desktop")
   attach(tools, name = "tools:webr_desktop", warn.conflicts = FALSE)

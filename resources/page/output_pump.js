@@ -18,8 +18,10 @@ export function toPlainMessage(msg) {
       return { type: 'view', data: { title: String(msg.data?.title ?? '') } };
     case 'canvas':
       return { type: 'canvas', data: { event: msg.data?.event, id: msg.data?.id } };
-    case 'closed':
-      return { type: 'closed' };
+    case 'closed': {
+      const status = Number.isInteger(msg.data?.status) ? msg.data.status : 0;
+      return { type: 'closed', data: { status } };
+    }
     default:
       return { type: String(msg.type) };
   }

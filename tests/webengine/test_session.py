@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import time
 
+import pytest
+
 from webr_desktop.runtime.session import SessionState
 
 
@@ -107,10 +109,18 @@ def test_interrupt_infinite_loop_and_next_line_not_lost(shared, qtbot) -> None:
     qtbot.waitUntil(lambda: ("stdout", "[1] 2") in shared.events[mark:], timeout=5_000)
 
 
-def test_interrupt_during_c_code_does_not_swallow_next_line(shared, qtbot) -> None:
+@pytest.mark.parametrize("guard_ms", [None, 200], ids=["default-guard", "c-code-outlasts-guard"])
+def test_interrupt_during_c_code_does_not_swallow_next_line(shared, qtbot, guard_ms) -> None:
     # crossprod() is a primitive that runs BLAS in C and never polls for interrupts, so the
     # interrupt (sent when the marker line arrives) fires only after R is back at a prompt:
-    # that is where stock webR drops the next input line (DESIGN.md section 2).
+    # that is where stock webR drops the next input line (DESIGN.md section 2). The second
+    # case keeps the guard longer than webR's 50 ms poll but shorter than the ~1 s C call:
+    # a guard that started at interrupt() (not at the prompt) would release input too early.
+    guard = shared.session._interrupt_guard
+    default_interval = guard.interval()
+    if guard_ms is not None:
+        guard.setInterval(guard_ms)
+    request_cleanup = lambda: guard.setInterval(default_interval)  # noqa: E731
     shared.run(qtbot, "m0 <- matrix(runif(1.44e6), 1200)")
     mark = shared.mark()
     shared.session.write_console("cat('in-c\\n'); m <- crossprod(m0); cat('c-done\\n')")
@@ -126,6 +136,7 @@ def test_interrupt_during_c_code_does_not_swallow_next_line(shared, qtbot) -> No
     qtbot.waitUntil(lambda: ("stdout", "after-interrupt") in shared.events[after:], timeout=5_000)
     qtbot.waitUntil(lambda: shared.session.state is SessionState.IDLE, timeout=5_000)
     assert shared.run(qtbot, "3+4") == [("stdout", "[1] 7")]
+    request_cleanup()
 
 
 def test_interrupt_at_idle_prompt_keeps_next_line(shared, qtbot) -> None:

@@ -61,6 +61,9 @@ def parse_message(raw: Any) -> Message:
         if not isinstance(data, str):
             raise ProtocolError(f"{kind} message whose data is not text: {_short(raw)}")
         return Message(kind, data)
+    if kind == "closed":
+        status = data.get("status", 0) if isinstance(data, dict) else 0
+        return Message(kind, {"status": status if isinstance(status, int) and not isinstance(status, bool) else 0})
     if kind in _DICT_TYPES:
         if not isinstance(data, dict):
             raise ProtocolError(f"{kind} message whose data is not an object: {_short(raw)}")

@@ -71,9 +71,9 @@ class ScriptRunner(QObject):
         self._stderr.write(f"webr-desktop: {reason}\n")
         self._finish(EXIT_RUNTIME_FAILURE)
 
-    def _on_session_closed(self) -> None:
-        # quit() from the script: R ended on purpose.
-        self._finish(EXIT_OK)
+    def _on_session_closed(self, status: int) -> None:
+        # quit(status = n) from the script: R ended on purpose, as Rscript would.
+        self._finish(status)
 
     def _finish(self, status: int) -> None:
         if self._phase == "done":

@@ -23,9 +23,10 @@ from webr_desktop.runtime.page import RuntimePage
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_MS = 60_000
-# How long input stays held after an interrupt if R never shows that it handled it
-# (e.g. R code caught the interrupt condition). webR consumes a pending interrupt within
-# ~50 ms of waiting for input, so this is a safety net, not the normal path.
+# How long input stays held once R waits at a prompt without having shown that it handled
+# a pending interrupt (e.g. R code caught the interrupt condition). webR handles a pending
+# interrupt within ~50 ms of waiting for input, so this is a safety net, not the normal path.
+# It must not run while R is still busy: C code can keep an interrupt pending for minutes.
 INTERRUPT_GUARD_MS = 1_000
 
 
@@ -60,7 +61,7 @@ class RSession(QObject):
     sig_prompt_shown = Signal(str)  # R waits for input with this prompt
     sig_input_sent = Signal(str, str)  # (prompt, line) as R received it: the echo
     sig_busy_changed = Signal(bool)
-    sig_closed = Signal()  # R quit
+    sig_closed = Signal(int)  # R quit, with its exit status
     sig_crashed = Signal(str)
     sig_notice = Signal(str)  # something the user should know (not R output)
     sig_message_received = Signal(object)  # other webR messages (pager, view, canvas)
@@ -80,7 +81,8 @@ class RSession(QObject):
         self._busy = False
         self._width: int | None = None
         self._awaiting_input = False  # R prompted and we have not sent a line since
-        self._interrupt_pending = False
+        self._interrupt_pending = False  # typed input is held
+        self._interrupt_unresolved = False  # R has not yet shown it handled the interrupt
         self._prompts_since_interrupt = 0
         self._blank_stderr = False  # the last stream line was an empty stderr line
         self._interrupt_guard = QTimer(self, singleShot=True, interval=INTERRUPT_GUARD_MS)
@@ -112,7 +114,7 @@ class RSession(QObject):
         self._info = None
         self._prompt = "> "
         self._awaiting_input = False
-        self._interrupt_pending = False
+        self._interrupt_pending = self._interrupt_unresolved = False
         self._bridge = Bridge(self)
         self._bridge.sig_ready.connect(self._on_bridge_ready)
         self._bridge.sig_batch_received.connect(self._on_bridge_batch)
@@ -173,8 +175,9 @@ class RSession(QObject):
             return
         self._queue.clear()
         self._interrupt_pending = True
+        self._interrupt_unresolved = True
         self._prompts_since_interrupt = 0
-        self._interrupt_guard.start()
+        self._interrupt_guard.stop()
         self._bridge.send("interrupt")
 
     def set_console_width(self, columns: int) -> None:
@@ -252,7 +255,7 @@ class RSession(QObject):
             if msg.type == "prompt":
                 self._on_prompt(msg.data)
             elif msg.type == "closed":
-                self._on_closed()
+                self._on_closed(msg.data["status"])
             else:
                 self.sig_message_received.emit(msg)
             self._blank_stderr = False
@@ -272,13 +275,15 @@ class RSession(QObject):
         """
         waiting_on_fresh_read = self._awaiting_input and self._prompts_since_interrupt >= 1
         self._prompts_since_interrupt += 1
-        if self._interrupt_pending and self._blank_stderr:
-            self._interrupt_pending = False
+        if self._interrupt_unresolved and self._blank_stderr:
+            self._interrupt_pending = self._interrupt_unresolved = False
             self._interrupt_guard.stop()
             if waiting_on_fresh_read:
                 log.debug("interrupt fired while R waited for input: feeding the orphaned read")
                 assert self._bridge is not None
                 self._bridge.send("write", text="")
+        elif self._interrupt_pending and not self._interrupt_guard.isActive():
+            self._interrupt_guard.start()  # R waits now; webR handles the interrupt soon
         self._prompt = prompt
         self._awaiting_input = True
         if self._state in (SessionState.STARTING, SessionState.BUSY, SessionState.IDLE):
@@ -295,11 +300,11 @@ class RSession(QObject):
             self._interrupt_pending = False
             self._pump()
 
-    def _on_closed(self) -> None:
+    def _on_closed(self, status: int) -> None:
         self._state = SessionState.CLOSED
         self._set_busy(False)
         self._teardown("R session closed")
-        self.sig_closed.emit()
+        self.sig_closed.emit(status)
 
     def _on_bridge_reply(self, reply: Reply) -> None:
         if reply.id == 0:  # the start-up code

@@ -1,0 +1,84 @@
+"""The command line, run as a user would: a real process, real webR, exit statuses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.webengine
+
+
+def _cli(*args: str, env: dict[str, str] | None = None, timeout: int = 90) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "webr_desktop", *args],
+        capture_output=True, text=True, timeout=timeout, env=full_env,
+    )
+
+
+def test_run_expression_prints_to_stdout_and_exits_0() -> None:
+    result = _cli("run", "-e", "cat(sum(1:10))")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "55\n"
+    assert result.stderr == ""
+
+
+def test_r_error_exits_1_with_the_message_on_stderr() -> None:
+    result = _cli("run", "-e", "x <- 1:3; x", "-e", 'message("note"); f <- function() stop("inner"); f()',
+                  "-e", 'cat("not reached\\n")')
+    assert result.returncode == 1
+    assert result.stdout == "[1] 1 2 3\n"
+    assert result.stderr == "note\nError in f() : inner\n"
+
+
+def test_run_file_with_warnings_readline_and_quit_status(tmp_path: Path) -> None:
+    script = tmp_path / "script.R"
+    script.write_text(
+        'answer <- readline("name? ")\n'
+        'cat("got", nchar(answer), "chars\\n")\n'
+        'warning("careful")\n'
+        'g <- function() { warning("in g"); 7 }\n'
+        "g()\n"
+        "quit(status = 4)\n"
+        'cat("not reached\\n")\n',
+        encoding="utf-8",
+    )
+    result = _cli("run", str(script))
+    assert result.returncode == 4
+    assert result.stdout == "got 0 chars\n[1] 7\n"
+    assert result.stderr == "Warning message:\ncareful\nWarning message:\nIn g() : in g\n"
+
+
+def test_parse_error_exits_1() -> None:
+    result = _cli("run", "-e", "x <- (1")
+    assert result.returncode == 1
+    assert "unexpected end of input" in result.stderr
+
+
+def test_unreadable_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = _cli("run", str(tmp_path / "missing.R"))
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
+
+
+def test_version_names_app_webr_and_r() -> None:
+    result = _cli("--version")
+    assert result.returncode == 0
+    assert "webR 0.6.0" in result.stdout and "R 4.6" in result.stdout
+
+
+def test_missing_runtime_names_the_fix_command(tmp_path: Path) -> None:
+    result = _cli("run", "-e", "1", env={"WEBR_DESKTOP_RUNTIME": str(tmp_path / "nowhere")})
+    assert result.returncode == 2
+    assert "webr-desktop fetch-runtime" in result.stderr
+    assert result.stderr.count("\n") == 1  # one clear message
+
+
+def test_gui_starts_offscreen_and_shows_a_prompt(tmp_path: Path) -> None:
+    result = _cli("--exit-after-first-prompt", str(tmp_path), env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "first prompt shown\n"

@@ -1,0 +1,158 @@
+"""Composition root: the only module that builds and wires every layer.
+
+Start-up order matters for speed: the server and the hidden page start first so webR boots
+while the window is being built.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from webr_desktop import __version__
+from webr_desktop.core import paths
+from webr_desktop.core.history import History
+from webr_desktop.core.rcode import r_string
+from webr_desktop.core.runtime_assets import RuntimeAssetError, RuntimeInfo, check_runtime
+from webr_desktop.runtime.engine import configure_engine, route_qt_messages_to_logging
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """The non-UI services of one app run."""
+
+    server: object  # LocalServer
+    session: object  # RSession
+
+    def shutdown(self) -> None:
+        self.session.shutdown()
+        self.server.close()
+
+
+def _check_runtime_or_report(err: TextIO) -> RuntimeInfo | None:
+    try:
+        return check_runtime()
+    except RuntimeAssetError as exc:
+        err.write(f"webr-desktop: {exc}\n")
+        return None
+
+
+def r_setup_code(resources: Path) -> str:
+    """R code run at every R start: the app's R tools and the worker-side patches."""
+    tools = (resources / "R" / "tools.R").read_text(encoding="utf-8")
+    flush = (resources / "worker" / "flush_at_prompt.js").read_text(encoding="utf-8")
+    return f"{tools}\nwebr::eval_js({r_string(flush)})\ninvisible(NULL)\n"
+
+
+def start_services(info: RuntimeInfo) -> Services:
+    """Start the loopback server and an R session on it (the Qt app must exist)."""
+    from webr_desktop.runtime.session import RSession
+    from webr_desktop.server.local_server import LocalServer
+
+    resources = paths.resources_dir()
+    server = LocalServer()
+    server.mount("page", resources / "page")
+    server.mount("webr", info.path, immutable=True)
+    server.start()
+    session = RSession(server.url("page/index.html"), setup_code=r_setup_code(resources))
+    session.start()
+    return Services(server=server, session=session)
+
+
+def build_window(session, settings, history: History, project: Path | None = None):
+    """The main window with its panes, wired to the session."""
+    from webr_desktop.ui.console.console_pane import ConsolePane
+    from webr_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(settings)
+    console = ConsolePane(session, history)
+    window.add_central_pane(console)
+    if project is not None:
+        window.setWindowTitle(f"{project.resolve().name} — webR Desktop")
+    window.sig_interrupt_requested.connect(session.interrupt)
+    window.sig_restart_requested.connect(session.restart)
+    session.sig_busy_changed.connect(window.set_busy)
+    session.sig_started.connect(
+        lambda ready: window.set_versions(
+            f"R {ready.r_version} · webR {ready.webr_version} · webR Desktop {__version__}"
+        )
+    )
+    session.sig_crashed.connect(lambda reason: window.set_versions(f"R crashed: {reason}"))
+    session.sig_start_failed.connect(window.set_versions)
+    window.restore_layout()
+    return window, console
+
+
+def run_gui(project: Path | None = None, *, exit_after_first_prompt: bool = False) -> int:
+    """Open the IDE window."""
+    info = _check_runtime_or_report(sys.stderr)
+    if info is None:
+        _show_fatal_dialog(
+            "The webR runtime is missing or damaged.\n\nRun `webr-desktop fetch-runtime` to fetch and verify it."
+        )
+        return 2
+    configure_engine()
+    route_qt_messages_to_logging()
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    services = start_services(info)  # webR boots while the window is built
+    history = History(paths.user_data_dir() / "console_history.txt")
+    window, console = build_window(services.session, QSettings(), history, project)
+    app.aboutToQuit.connect(services.shutdown)
+    window.show()
+    console.setFocus()
+
+    if exit_after_first_prompt:
+        def _report_and_quit(prompt: str) -> None:
+            console.prompt_label.repaint()
+            print("first prompt shown", flush=True)
+            QTimer.singleShot(0, window.close)
+
+        console.sig_prompt_displayed.connect(_report_and_quit)
+    return app.exec()
+
+
+def run_headless(source: str, filename: str, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run R source with no window; returns the exit status."""
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    info = _check_runtime_or_report(err)
+    if info is None:
+        return 2
+    configure_engine(headless=True)
+    route_qt_messages_to_logging()
+    from PySide6.QtGui import QGuiApplication
+
+    from webr_desktop.runtime.headless import ScriptRunner
+
+    app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+    services = start_services(info)
+    runner = ScriptRunner(services.session, source, filename, out, err)
+    status: list[int] = []
+
+    def _on_runner_finished(code: int) -> None:
+        status.append(code)
+        app.quit()
+
+    runner.sig_finished.connect(_on_runner_finished)
+    app.exec()
+    services.shutdown()
+    return status[0] if status else 2
+
+
+def _show_fatal_dialog(text: str) -> None:
+    """Best effort: tell a user who launched from a desktop icon, not only the terminal."""
+    try:
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        QMessageBox.critical(None, "webR Desktop", text)
+        del app
+    except Exception:  # noqa: BLE001 - no display is fine: the terminal message was printed
+        log.debug("could not show the fatal dialog", exc_info=True)

@@ -1,0 +1,132 @@
+"""ConsolePane: R's console as a native widget, shown from one RSession.
+
+The pane renders what the session reports (output, prompts, echoed input, busy state) and
+turns keys into session calls. It keeps no request bookkeeping: queueing, interrupt and
+restart logic live in RSession.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QFontDatabase, QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from webr_desktop.core.console_text import StderrClassifier
+from webr_desktop.core.history import History
+from webr_desktop.runtime.session import RSession
+from webr_desktop.ui.console.input_line import ConsoleInputLine
+from webr_desktop.ui.console.output_view import INPUT, NOTICE, ConsoleOutputView
+
+WIDTH_DEBOUNCE_MS = 150
+
+
+class ConsolePane(QWidget):
+    sig_prompt_displayed = Signal(str)  # after a prompt is on screen (used by benchmarks)
+
+    def __init__(self, session: RSession, history: History, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._history = history
+        self._classifier = StderrClassifier()
+
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.output = ConsoleOutputView(parent=self)
+        self.prompt_label = QLabel("> ", self)
+        self.input = ConsoleInputLine(self)
+        self.busy_bar = QProgressBar(self)
+        for widget in (self.output, self.prompt_label, self.input):
+            widget.setFont(font)
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setFixedHeight(3)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.hide()
+        self.setStyleSheet("ConsolePane, QPlainTextEdit, QLabel { background: white; }")
+
+        input_row = QHBoxLayout()
+        input_row.setContentsMargins(4, 0, 0, 0)
+        input_row.setSpacing(0)
+        input_row.addWidget(self.prompt_label)
+        input_row.addWidget(self.input, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.output, 1)
+        layout.addLayout(input_row)
+        layout.addWidget(self.busy_bar)
+        self.setFocusProxy(self.input)
+
+        self._width_timer = QTimer(self, singleShot=True, interval=WIDTH_DEBOUNCE_MS)
+        self._width_timer.timeout.connect(self._on_width_timer_timeout)
+
+        self.input.sig_lines_submitted.connect(self._on_input_lines_submitted)
+        self.input.sig_history_requested.connect(self._on_input_history_requested)
+        self.input.sig_interrupt_requested.connect(session.interrupt)
+        self.input.sig_clear_requested.connect(self.clear)
+        session.sig_output_received.connect(self._on_session_output)
+        session.sig_input_sent.connect(self._on_session_input_sent)
+        session.sig_prompt_shown.connect(self._on_session_prompt)
+        session.sig_busy_changed.connect(self._on_session_busy)
+        session.sig_starting.connect(self._on_session_starting)
+        session.sig_notice.connect(self.show_notice)
+        session.sig_closed.connect(self._on_session_closed)
+        session.sig_crashed.connect(self._on_session_crashed)
+        session.sig_start_failed.connect(self._on_session_start_failed)
+
+    # ----------------------------------------------------------------- public
+    def clear(self) -> None:
+        self.output.clear_output()
+
+    def show_notice(self, text: str) -> None:
+        self.output.append_lines([(NOTICE, line) for line in text.split("\n")])
+
+    def submit(self, text: str) -> None:
+        """Run text as if typed: each line goes to R when it asks for input."""
+        for line in text.split("\n"):
+            self._history.add(line)
+        self._session.write_console(text)
+
+    # ----------------------------------------------------------------- events
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._width_timer.start()
+
+    def _on_width_timer_timeout(self) -> None:
+        char = max(1, self.output.fontMetrics().horizontalAdvance("0"))
+        usable = self.output.viewport().width() - 2 * int(self.output.document().documentMargin())
+        self._session.set_console_width(max(10, usable // char - 1))
+
+    def _on_input_lines_submitted(self, lines: list[str]) -> None:
+        self.submit("\n".join(lines))
+
+    def _on_input_history_requested(self, step: int) -> None:
+        entry = self._history.previous(self.input.text()) if step < 0 else self._history.next()
+        if entry is not None:
+            self.input.set_text(entry)
+
+    def _on_session_output(self, chunk: list[tuple[str, str]]) -> None:
+        classify = self._classifier.classify
+        self.output.append_lines([(classify(stream, text), text) for stream, text in chunk])
+
+    def _on_session_input_sent(self, prompt: str, line: str) -> None:
+        self._classifier.reset()
+        self.output.append_lines([(INPUT, prompt + line)])
+
+    def _on_session_prompt(self, prompt: str) -> None:
+        self._classifier.reset()
+        self.prompt_label.setText(prompt)
+        self.sig_prompt_displayed.emit(prompt)
+
+    def _on_session_busy(self, busy: bool) -> None:
+        self.busy_bar.setVisible(busy)
+
+    def _on_session_starting(self) -> None:
+        self.prompt_label.setText("")
+
+    def _on_session_closed(self, status: int) -> None:
+        self.show_notice("R has quit. Type a command (or use Session > Restart R) to start a new R.")
+
+    def _on_session_crashed(self, reason: str) -> None:
+        self.show_notice(f"R crashed ({reason}). Type a command (or use Session > Restart R) to start a new R.")
+
+    def _on_session_start_failed(self, reason: str) -> None:
+        self.show_notice(reason)

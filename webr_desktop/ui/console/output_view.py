@@ -1,0 +1,108 @@
+"""The console's output: styled, bounded, and cheap to append to under a flood.
+
+Appends are queued and written in time slices so a 1e5-line burst never stalls the event
+loop; lines that would scroll past the scrollback bound before they are ever drawn are
+dropped from the queue instead of being inserted and evicted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QFrame, QPlainTextEdit, QWidget
+
+from webr_desktop.core.console_text import ERROR, MESSAGE, STDOUT, WARNING
+
+INPUT = "input"
+NOTICE = "notice"
+SLICE_SECONDS = 0.008  # at most this long inside one append slice
+
+
+def _format(color: str | None = None, bold: bool = False, italic: bool = False) -> QTextCharFormat:
+    fmt = QTextCharFormat()
+    if color:
+        fmt.setForeground(QColor(color))
+    if bold:
+        fmt.setFontWeight(QFont.Weight.Bold)
+    fmt.setFontItalic(italic)
+    return fmt
+
+
+FORMATS = {
+    STDOUT: _format(),
+    INPUT: _format("#1f4fa8"),
+    ERROR: _format("#c0141b"),
+    WARNING: _format("#c0141b"),
+    MESSAGE: _format("#8a5300"),
+    NOTICE: _format("#6b6b6b", italic=True),
+}
+
+
+class ConsoleOutputView(QPlainTextEdit):
+    """Read-only output with a bounded scrollback of ``max_lines`` lines."""
+
+    def __init__(self, max_lines: int = 10_000, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setUndoRedoEnabled(False)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setMaximumBlockCount(max_lines)
+        self._max_lines = max_lines
+        self._pending: deque[tuple[str, str]] = deque()  # (style, line)
+        self._has_text = False
+        self._flush_timer = QTimer(self, singleShot=True, interval=0)
+        self._flush_timer.timeout.connect(self._flush_slice)
+
+    @property
+    def pending_lines(self) -> int:
+        return len(self._pending)
+
+    def append_lines(self, lines: list[tuple[str, str]]) -> None:
+        """Queue (style, text) lines for display."""
+        self._pending.extend(lines)
+        overflow = len(self._pending) - self._max_lines
+        if overflow > 0:  # they would be evicted before anyone could see them
+            for _ in range(overflow):
+                self._pending.popleft()
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def flush_now(self) -> None:
+        """Write everything queued (used before clearing and by tests)."""
+        while self._pending:
+            self._flush_slice(deadline=None)
+
+    def clear_output(self) -> None:
+        self._pending.clear()
+        self.clear()
+        self._has_text = False
+
+    def _flush_slice(self, deadline: float | None = -1.0) -> None:
+        if deadline == -1.0:
+            deadline = time.perf_counter() + SLICE_SECONDS
+        bar = self.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 2
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.beginEditBlock()
+        while self._pending:
+            style = self._pending[0][0]
+            run: list[str] = []
+            while self._pending and self._pending[0][0] == style and len(run) < 500:
+                run.append(self._pending.popleft()[1])
+            text = "\n".join(run)
+            if self._has_text:
+                text = "\n" + text
+            self._has_text = True
+            cursor.insertText(text, FORMATS.get(style, FORMATS[STDOUT]))
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+        cursor.endEditBlock()
+        if at_bottom:
+            bar.setValue(bar.maximum())
+        if self._pending and deadline is not None:
+            self._flush_timer.start()

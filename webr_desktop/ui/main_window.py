@@ -1,0 +1,90 @@
+"""MainWindow: menus, status bar and the pane layout.
+
+The console sits in a vertical splitter in the centre (the script editor will join it above);
+other panes (plots, help, environment, files) dock around it as tabbed dock widgets. The
+window knows panes only as widgets; app.py builds and wires them.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSplitter, QWidget
+
+SETTINGS_GEOMETRY = "main_window/geometry"
+SETTINGS_STATE = "main_window/state"
+
+
+class MainWindow(QMainWindow):
+    sig_interrupt_requested = Signal()
+    sig_restart_requested = Signal()
+    sig_closing = Signal()
+
+    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self.setWindowTitle("webR Desktop")
+        self.resize(1100, 720)
+        self.setDockNestingEnabled(True)
+        self.centre = QSplitter(Qt.Orientation.Vertical, self)
+        self.setCentralWidget(self.centre)
+        self._build_menus()
+        self.versions_label = QLabel("Starting R…", self)
+        self.busy_label = QLabel("", self)
+        self.statusBar().addWidget(self.versions_label)
+        self.statusBar().addPermanentWidget(self.busy_label)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        session_menu = self.menuBar().addMenu("&Session")
+        self.interrupt_action = QAction("&Interrupt R", self)
+        self.interrupt_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.interrupt_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.interrupt_action.triggered.connect(self.sig_interrupt_requested)
+        self.restart_action = QAction("&Restart R", self)
+        self.restart_action.setShortcut(QKeySequence("Ctrl+Shift+F10"))
+        self.restart_action.triggered.connect(self.sig_restart_requested)
+        session_menu.addAction(self.interrupt_action)
+        session_menu.addAction(self.restart_action)
+
+    def add_central_pane(self, widget: QWidget, stretch: int = 1) -> None:
+        """Stack a pane in the central splitter (console now, editor later)."""
+        self.centre.addWidget(widget)
+        self.centre.setStretchFactor(self.centre.indexOf(widget), stretch)
+
+    def add_side_pane(self, title: str, widget: QWidget) -> QDockWidget:
+        """Dock a pane on the right, tabbed with the other side panes."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock:{title}")
+        dock.setWidget(widget)
+        existing = [d for d in self.findChildren(QDockWidget) if d is not dock]
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        if existing:
+            self.tabifyDockWidget(existing[-1], dock)
+        return dock
+
+    def set_versions(self, text: str) -> None:
+        self.versions_label.setText(text)
+
+    def set_busy(self, busy: bool) -> None:
+        self.busy_label.setText("R is busy" if busy else "Ready")
+
+    def restore_layout(self) -> None:
+        geometry = self._settings.value(SETTINGS_GEOMETRY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self._settings.value(SETTINGS_STATE)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
+        self._settings.setValue(SETTINGS_STATE, self.saveState())
+        self._settings.sync()
+        self.sig_closing.emit()
+        super().closeEvent(event)
