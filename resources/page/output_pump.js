@@ -1,9 +1,11 @@
 // Reads webR's output queue and hands it to Python in batches.
 // One QWebChannel call per batch: a prompt (or any non-stream message) flushes at once so an
 // interactive round trip costs one crossing; a flood of stdout lines is gathered for a few ms.
+// Consecutive lines of one stream travel as one message whose data joins them with '\n'
+// (webR's lines never contain '\n'), so a flood costs a handful of objects, not one per line.
 
 const FLUSH_DELAY_MS = 8;
-const MAX_BATCH = 4000;
+const MAX_BATCH_LINES = 4000;
 
 /** Turn one webR output message into plain JSON (ImageBitmaps and R objects stay behind). */
 export function toPlainMessage(msg) {
@@ -36,6 +38,8 @@ export class OutputPump {
     this.webR = webR;
     this.send = send;
     this.batch = [];
+    this.lines = 0;
+    this.started = 0;
     this.timer = null;
   }
 
@@ -48,9 +52,17 @@ export class OutputPump {
   }
 
   push(msg) {
-    this.batch.push(msg);
     const streaming = msg.type === 'stdout' || msg.type === 'stderr';
-    if (!streaming || this.batch.length >= MAX_BATCH) {
+    const last = this.batch[this.batch.length - 1];
+    if (streaming && last && last.type === msg.type) {
+      last.data += '\n' + msg.data;
+    } else {
+      this.batch.push(msg);
+    }
+    if (this.lines++ === 0) this.started = performance.now();
+    // Messages can arrive back to back for longer than the delay, starving the timer:
+    // check the batch's age here too, so a flood's first lines show without waiting.
+    if (!streaming || this.lines >= MAX_BATCH_LINES || performance.now() - this.started >= FLUSH_DELAY_MS) {
       this.flush();
     } else if (this.timer === null) {
       this.timer = setTimeout(() => this.flush(), FLUSH_DELAY_MS);
@@ -65,6 +77,7 @@ export class OutputPump {
     if (this.batch.length === 0) return;
     const out = this.batch;
     this.batch = [];
+    this.lines = 0;
     this.send(out);
   }
 }

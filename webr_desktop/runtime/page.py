@@ -32,7 +32,8 @@ def shared_profile() -> QWebEngineProfile:
     return _profile
 
 
-def _webchannel_script() -> QWebEngineScript:
+def webchannel_script() -> QWebEngineScript:
+    """Qt's qwebchannel.js, injected in the main world before any page script runs."""
     source = QFile(":/qtwebchannel/qwebchannel.js")
     if not source.open(QIODevice.OpenModeFlag.ReadOnly):
         raise RuntimeError("qwebchannel.js is missing from the QtWebChannel module")
@@ -81,7 +82,7 @@ class RuntimePage(QObject):
         self._channel = QWebChannel(self)
         self._channel.registerObject("bridge", bridge)
         self._page.setWebChannel(self._channel)
-        self._page.scripts().insert(_webchannel_script())
+        self._page.scripts().insert(webchannel_script())
         self._page.loadFinished.connect(self._on_page_load_finished)
         self._page.renderProcessTerminated.connect(self._on_page_render_terminated)
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import enum
 import logging
 from collections import deque
-from typing import Any
-
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -246,8 +244,9 @@ class RSession(QObject):
         chunk: list[tuple[str, str]] = []
         for msg in messages:
             if msg.type == "stdout" or msg.type == "stderr":
-                chunk.append((msg.type, msg.data))
-                self._blank_stderr = msg.type == "stderr" and msg.data == ""
+                lines = msg.data.split("\n")  # the page sends runs of lines joined by \n
+                chunk.extend([(msg.type, line) for line in lines])
+                self._blank_stderr = msg.type == "stderr" and lines[-1] == ""
                 continue
             if chunk:
                 self.sig_output_received.emit(chunk)
@@ -346,6 +345,3 @@ class RSession(QObject):
         self._set_busy(False)
         self._teardown(f"R crashed: {reason}")
         self.sig_crashed.emit(reason)
-
-    def _debug_state(self) -> dict[str, Any]:
-        return {"state": self._state.value, "queue": len(self._queue), "pending": len(self._pending)}

@@ -31,6 +31,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.versions_label = QLabel("Starting R…", self)
         self.busy_label = QLabel("", self)
+        # A fixed width keeps busy/ready flips from re-laying out the status bar.
+        self.busy_label.setFixedWidth(self.busy_label.fontMetrics().horizontalAdvance("R is busy") + 16)
         self.statusBar().addWidget(self.versions_label)
         self.statusBar().addPermanentWidget(self.busy_label)
 

@@ -18,6 +18,9 @@ from webr_desktop.ui.console.input_line import ConsoleInputLine
 from webr_desktop.ui.console.output_view import INPUT, NOTICE, ConsoleOutputView
 
 WIDTH_DEBOUNCE_MS = 150
+# Quick commands never flash the busy bar: showing/hiding it on every round trip costs a
+# relayout and repaint of the whole console (measured: it doubled the round trip).
+BUSY_SHOW_DELAY_MS = 250
 
 
 class ConsolePane(QWidget):
@@ -39,6 +42,9 @@ class ConsolePane(QWidget):
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setFixedHeight(3)
         self.busy_bar.setTextVisible(False)
+        policy = self.busy_bar.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # hiding it must not re-lay out the console
+        self.busy_bar.setSizePolicy(policy)
         self.busy_bar.hide()
         self.setStyleSheet("ConsolePane, QPlainTextEdit, QLabel { background: white; }")
 
@@ -57,6 +63,8 @@ class ConsolePane(QWidget):
 
         self._width_timer = QTimer(self, singleShot=True, interval=WIDTH_DEBOUNCE_MS)
         self._width_timer.timeout.connect(self._on_width_timer_timeout)
+        self._busy_timer = QTimer(self, singleShot=True, interval=BUSY_SHOW_DELAY_MS)
+        self._busy_timer.timeout.connect(self.busy_bar.show)
 
         self.input.sig_lines_submitted.connect(self._on_input_lines_submitted)
         self.input.sig_history_requested.connect(self._on_input_history_requested)
@@ -117,7 +125,11 @@ class ConsolePane(QWidget):
         self.sig_prompt_displayed.emit(prompt)
 
     def _on_session_busy(self, busy: bool) -> None:
-        self.busy_bar.setVisible(busy)
+        if busy:
+            self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self.busy_bar.hide()
 
     def _on_session_starting(self) -> None:
         self.prompt_label.setText("")

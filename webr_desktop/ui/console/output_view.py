@@ -18,7 +18,8 @@ from webr_desktop.core.console_text import ERROR, MESSAGE, STDOUT, WARNING
 
 INPUT = "input"
 NOTICE = "notice"
-SLICE_SECONDS = 0.008  # at most this long inside one append slice
+SLICE_SECONDS = 0.008  # stop appending once a slice has run this long
+LINES_PER_STEP = 400  # lines per edit block, so no single step overshoots the slice much
 
 
 def _format(color: str | None = None, bold: bool = False, italic: bool = False) -> QTextCharFormat:
@@ -87,21 +88,26 @@ class ConsoleOutputView(QPlainTextEdit):
         bar = self.verticalScrollBar()
         at_bottom = bar.value() >= bar.maximum() - 2
         cursor = QTextCursor(self.document())
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.beginEditBlock()
         while self._pending:
-            style = self._pending[0][0]
-            run: list[str] = []
-            while self._pending and self._pending[0][0] == style and len(run) < 500:
-                run.append(self._pending.popleft()[1])
-            text = "\n".join(run)
-            if self._has_text:
-                text = "\n" + text
-            self._has_text = True
-            cursor.insertText(text, FORMATS.get(style, FORMATS[STDOUT]))
+            # One edit block per step: at the scrollback bound, evicting old blocks in
+            # endEditBlock() costs more than inserting, so it must count against the slice.
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.beginEditBlock()
+            budget = LINES_PER_STEP
+            while self._pending and budget > 0:
+                style = self._pending[0][0]
+                run: list[str] = []
+                while self._pending and self._pending[0][0] == style and budget > 0:
+                    run.append(self._pending.popleft()[1])
+                    budget -= 1
+                text = "\n".join(run)
+                if self._has_text:
+                    text = "\n" + text
+                self._has_text = True
+                cursor.insertText(text, FORMATS.get(style, FORMATS[STDOUT]))
+            cursor.endEditBlock()
             if deadline is not None and time.perf_counter() > deadline:
                 break
-        cursor.endEditBlock()
         if at_bottom:
             bar.setValue(bar.maximum())
         if self._pending and deadline is not None:
