@@ -1,0 +1,284 @@
+"""Start-up and console round-trip benchmark; prints one JSON object.
+
+startup_ratio   = median(launch `python -m webr_desktop --exit-after-first-prompt` -> its
+                  "first prompt shown" line) / median(launch bench/bare_startup.py -> its
+                  "bare webR ready" line). Subprocesses, alternated, same private HOME.
+roundtrip_ratio = median(Enter on `1+1` in the real console -> `[1] 2` painted) /
+                  median(Python -> QWebChannel -> webR.evalRNumber('1+1') -> Python) in a
+                  bare page of the same process and engine. Blocks of both interleave.
+
+Usage: .venv/bin/python bench/startup.py [--runs N] [--roundtrips N] [--skip-startup]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (  # noqa: E402
+    BENCH_DIR,
+    ROOT,
+    AppParts,
+    BarePage,
+    BareServer,
+    Waiter,
+    build_app,
+    emit_json,
+    init_qt,
+    last_line_in_paint,
+    make_paint_probe,
+    median,
+    pause,
+    percentile,
+    private_env,
+    python_exe,
+    rnd,
+    wait_first_prompt,
+)
+
+APP_READY = "first prompt shown"
+BARE_READY = "bare webR ready"
+LAUNCH_TIMEOUT_S = 90.0
+EXIT_TIMEOUT_S = 30.0
+ITER_TIMEOUT_S = 10.0
+GAP_MS = 10  # idle time between two round trips (a user never types back to back)
+BLOCK = 25  # round trips of one kind before switching to the other kind
+WARMUP = 10
+
+
+# ----------------------------------------------------------------------------- start-up
+def time_launch(cmd: list[str], ready_line: str) -> float:
+    """Launch ``cmd``; ms from Popen until ``ready_line`` appears on its stdout."""
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, start_new_session=True)
+        assert proc.stdout is not None
+        elapsed = None
+        buf = b""
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            deadline = t0 + LAUNCH_TIMEOUT_S
+            while elapsed is None and time.perf_counter() < deadline:
+                if not sel.select(timeout=max(0.0, deadline - time.perf_counter())):
+                    continue
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    break  # the process closed stdout (exited) without the line
+                buf += chunk
+                if any(line.strip() == ready_line.encode() for line in buf.split(b"\n")):
+                    elapsed = (time.perf_counter() - t0) * 1000.0
+        try:
+            proc.wait(timeout=EXIT_TIMEOUT_S if elapsed is not None else 0.1)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        proc.stdout.close()
+        if elapsed is None:
+            err.seek(0)
+            tail = err.read()[-2000:].decode("utf-8", "replace")
+            raise RuntimeError(f"{cmd[-1]}: no {ready_line!r} (exit {proc.returncode}); stderr tail:\n{tail}")
+        return elapsed
+
+
+def bench_startup(runs: int) -> dict[str, Any]:
+    """Alternate app and bare launches (ABBA order), after one discarded warm-up each."""
+    app_cmd = [python_exe(), "-m", "webr_desktop", "--exit-after-first-prompt"]
+    bare_cmd = [python_exe(), str(BENCH_DIR / "bare_startup.py")]
+    time_launch(app_cmd, APP_READY)  # warm-up: OS file cache, .pyc, first settings write
+    time_launch(bare_cmd, BARE_READY)
+    app_ms: list[float] = []
+    bare_ms: list[float] = []
+    for i in range(runs):
+        pair = [("app", app_cmd, APP_READY), ("bare", bare_cmd, BARE_READY)]
+        for kind, cmd, line in pair if i % 2 == 0 else reversed(pair):
+            (app_ms if kind == "app" else bare_ms).append(time_launch(cmd, line))
+    app_med, bare_med = median(app_ms), median(bare_ms)
+    return {
+        "startup_ratio": rnd(app_med / bare_med, 3),
+        "startup_app_ms": rnd(app_med, 1),
+        "startup_bare_ms": rnd(bare_med, 1),
+        "startup_runs": runs,
+        "startup_app_runs_ms": [rnd(v, 1) for v in app_ms],
+        "startup_bare_runs_ms": [rnd(v, 1) for v in bare_ms],
+    }
+
+
+# ----------------------------------------------------------------------------- round trip
+class ConsoleRoundTrip:
+    """Types `1+1` + Enter into the real console and times until `[1] 2` is painted.
+
+    Method: an event filter on ``console.output.viewport()`` sees every QEvent.Paint before
+    the viewport paints. A round trip ends at the first Paint delivered while (a) the output
+    view has no queued lines, (b) the document has grown by the echo and the result (so the
+    `[1] 2` is the new one, not the previous iteration's), (c) its last line is `[1] 2`, and
+    (d) the Paint's region covers that line: that paint is the one that draws the answer. The
+    timestamp is taken when that Paint is delivered, i.e. it excludes the paint itself
+    (sub-millisecond for this view; see ``paint_cost_ms``).
+    """
+
+    def __init__(self, parts: AppParts) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        self._keyclick = lambda: QTest.keyClick(parts.console.input, Qt.Key.Key_Return)
+        self.console = parts.console
+        self.out = parts.console.output
+        self.doc = self.out.document()
+        self._expect_blocks = 0
+        self._t_paint = 0.0
+        self._t_prompt = 0.0
+        self._painted = Waiter()
+        self._prompted = Waiter()
+        self._probe = make_paint_probe(self.out.viewport(), self._answer_shown, self._on_paint)
+        self.console.sig_prompt_displayed.connect(self._on_prompt)
+
+    def _answer_shown(self, event: Any) -> bool:
+        return (
+            self.out.pending_lines == 0
+            and self.doc.blockCount() >= self._expect_blocks
+            and self.doc.lastBlock().text() == "[1] 2"
+            and last_line_in_paint(self.out, event)
+        )
+
+    def _on_paint(self, t: float) -> None:
+        self._t_paint = t
+        self._painted.done()
+
+    def _on_prompt(self, _prompt: str) -> None:
+        self._t_prompt = time.perf_counter()
+        self._prompted.done()
+
+    def once(self) -> tuple[float, float]:
+        """One round trip; returns (ms to `[1] 2` painted, ms to the prompt shown)."""
+        if self.doc.blockCount() > self.out.maximumBlockCount() - 10:
+            self.console.clear()  # keep the growth check valid under the scrollback bound
+        self._expect_blocks = 2 if self.doc.isEmpty() else self.doc.blockCount() + 2
+        self.console.input.set_text("1+1")
+        self._painted.reset()
+        self._prompted.reset()
+        self._probe.armed = True
+        t0 = time.perf_counter()
+        self._keyclick()
+        self._painted.wait(ITER_TIMEOUT_S, "`[1] 2` painted in the console")
+        self._prompted.wait(ITER_TIMEOUT_S, "the console prompt")
+        return (self._t_paint - t0) * 1000.0, (self._t_prompt - t0) * 1000.0
+
+    def paint_cost_ms(self, n: int = 50) -> float:
+        """Median cost of one synchronous repaint of the output viewport."""
+        viewport, samples = self.out.viewport(), []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            viewport.repaint()
+            samples.append((time.perf_counter() - t0) * 1000.0)
+        return median(samples)
+
+    def close(self) -> None:
+        self.out.viewport().removeEventFilter(self._probe)
+        self.console.sig_prompt_displayed.disconnect(self._on_prompt)
+
+
+def bench_roundtrip(n: int) -> dict[str, Any]:
+    init_qt()
+    server = BareServer().start()
+    bare: BarePage | None = None
+    parts: AppParts | None = None
+    trip: ConsoleRoundTrip | None = None
+    try:
+        bare = BarePage(server.url("index.html"))
+        parts = build_app()
+        wait_first_prompt(parts)
+        bare.wait_ready()
+        trip = ConsoleRoundTrip(parts)
+
+        bare_js: list[float] = []
+
+        def bare_once() -> float:
+            ms, value, js_ms = bare.request("eval", "1+1", ITER_TIMEOUT_S)
+            if value != 2:
+                raise RuntimeError(f"bare evalRNumber('1+1') gave {value}")
+            bare_js.append(js_ms)
+            return ms
+
+        for _ in range(WARMUP):
+            trip.once()
+            pause(GAP_MS)
+            bare_once()
+            pause(GAP_MS)
+        bare_js.clear()
+        ours: list[float] = []
+        prompts: list[float] = []
+        bases: list[float] = []
+        while len(ours) < n or len(bases) < n:
+            for _ in range(min(BLOCK, n - len(ours))):
+                paint_ms, prompt_ms = trip.once()
+                ours.append(paint_ms)
+                prompts.append(prompt_ms)
+                pause(GAP_MS)
+            for _ in range(min(BLOCK, n - len(bases))):
+                bases.append(bare_once())
+                pause(GAP_MS)
+        paint_cost = trip.paint_cost_ms()
+    finally:
+        if trip is not None:
+            trip.close()
+        if parts is not None:
+            parts.close()  # services.shutdown(): R and its page end, the server closes
+        if bare is not None:
+            bare.close()
+        server.close()
+    p50, bare_p50 = median(ours), median(bases)
+    return {
+        "roundtrip_ratio": rnd(p50 / bare_p50, 3),
+        "roundtrip_p50_ms": rnd(p50),
+        "roundtrip_p90_ms": rnd(percentile(ours, 90)),
+        "roundtrip_max_ms": rnd(max(ours)),
+        "roundtrip_prompt_p50_ms": rnd(median(prompts)),
+        "roundtrip_bare_p50_ms": rnd(bare_p50),
+        "roundtrip_bare_p90_ms": rnd(percentile(bases, 90)),
+        "roundtrip_bare_js_p50_ms": rnd(median(bare_js)),
+        "roundtrip_n": len(ours),
+        "roundtrip_paint_cost_ms": rnd(paint_cost, 3),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7, help="start-up launches of each kind (>= 5)")
+    parser.add_argument("--roundtrips", type=int, default=300, help="round trips of each kind (>= 200)")
+    parser.add_argument("--skip-startup", action="store_true", help="only the in-process round trip")
+    args = parser.parse_args()
+    private_env()
+    result: dict[str, Any] = {"benchmark": "startup"}
+    status = 0
+    try:
+        if not args.skip_startup:
+            result.update(bench_startup(args.runs))
+        result.update(bench_roundtrip(args.roundtrips))
+    except Exception as exc:  # noqa: BLE001 - the JSON must still come out, with the reason
+        traceback.print_exc()
+        result["error"] = f"{type(exc).__name__}: {exc}"
+        status = 1
+    goals = {}
+    if "startup_ratio" in result:
+        goals["startup_ratio<=1.3"] = result["startup_ratio"] <= 1.3
+    if "roundtrip_ratio" in result:
+        goals["roundtrip_ratio<=2"] = result["roundtrip_ratio"] <= 2
+        goals["roundtrip_p50_ms<15"] = result["roundtrip_p50_ms"] < 15
+    result["goals_met"] = goals
+    emit_json(result)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
