@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import base64
 import hashlib
 import io
@@ -27,8 +29,20 @@ from webr_desktop.core.runtime_assets import (
     write_manifest,
 )
 
-REAL_TGZ = Path("/tmp/explore/webr-0.6.0.tgz")
 REAL_LOCK = Path(__file__).resolve().parents[2] / "wasm" / "webr.lock.json"
+
+
+@pytest.fixture(scope="module")
+def real_tgz(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real webR tarball, from npm's cache when it has it (``make test`` just fetched it)."""
+    folder = tmp_path_factory.mktemp("npm-pack")
+    spec = RuntimeLock.load(REAL_LOCK).spec
+    result = subprocess.run(
+        ["npm", "pack", spec, "--prefer-offline", "--ignore-scripts", "--pack-destination", str(folder)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, f"npm pack {spec} failed: {result.stderr[-500:]}"
+    return next(folder.glob("*.tgz"))
 
 FAKE_DIST = {
     "webr.js": b"export const WebR = 1;\n",
@@ -129,15 +143,13 @@ def test_verify_integrity_rejects_other_algorithms(good_tgz: Path, integrity: st
         verify_integrity(good_tgz, integrity)
 
 
-@pytest.mark.skipif(not REAL_TGZ.is_file(), reason="real webR tarball not downloaded")
-def test_real_tarball_matches_real_lock() -> None:
-    verify_integrity(REAL_TGZ, RuntimeLock.load(REAL_LOCK).integrity)
+def test_real_tarball_matches_real_lock(real_tgz: Path) -> None:
+    verify_integrity(real_tgz, RuntimeLock.load(REAL_LOCK).integrity)
 
 
-@pytest.mark.skipif(not REAL_TGZ.is_file(), reason="real webR tarball not downloaded")
-def test_real_tarball_installs(tmp_path: Path) -> None:
+def test_real_tarball_installs(tmp_path: Path, real_tgz: Path) -> None:
     lock = RuntimeLock.load(REAL_LOCK)
-    unpack_dist(REAL_TGZ, tmp_path / "dist")
+    unpack_dist(real_tgz, tmp_path / "dist")
     info = write_manifest(tmp_path / "dist", lock)
     assert info.r_version.startswith("4.")
     assert check_runtime(tmp_path / "dist", lock, deep=True) == info
