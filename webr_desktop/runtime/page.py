@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 
-import shiboken6
 from PySide6.QtCore import QCoreApplication, QFile, QIODevice, QObject, QUrl, Signal
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineScript
@@ -92,19 +91,11 @@ class RuntimePage(QObject):
     def render_process_pid(self) -> int:
         return int(self._page.renderProcessPid())
 
-    def close(self, *, now: bool = False) -> None:
-        """Stop the page; deleting it ends the worker (and R) with it.
-
-        ``now`` deletes at once (app shutdown: no event loop will run deferred deletes, and
-        the profile must outlive its pages); otherwise deletion waits for the event loop
-        because this may run inside one of the page's own signals.
-        """
+    def close(self) -> None:
+        """Stop the page and detach the bridge; deleting this object (the page's parent)
+        then ends the worker, and R, with it."""
         self._page.triggerAction(QWebEnginePage.WebAction.Stop)
         self._page.setWebChannel(None)
-        if now:
-            shiboken6.delete(self._page)
-        else:
-            self._page.deleteLater()
 
     def _on_page_load_finished(self, ok: bool) -> None:
         if not ok:

@@ -196,7 +196,9 @@ class RSession(QObject):
         if self._page is not None:
             self._page.sig_load_failed.disconnect(self._on_page_load_failed)
             self._page.sig_render_terminated.disconnect(self._on_page_render_terminated)
-            self._page.close(now=now)
+            self._page.close()
+            # At shutdown no event loop will run deferred deletes, and the shared profile
+            # must outlive its pages; otherwise this may run inside the page's own signal.
             if now:
                 shiboken6.delete(self._page)
             else:
