@@ -74,17 +74,16 @@ class ConsoleOutputView(QPlainTextEdit):
 
     def flush_now(self) -> None:
         """Write everything queued (used before clearing and by tests)."""
-        while self._pending:
-            self._flush_slice(deadline=None)
+        self._flush_slice(budget=None)
 
     def clear_output(self) -> None:
         self._pending.clear()
         self.clear()
         self._has_text = False
 
-    def _flush_slice(self, deadline: float | None = -1.0) -> None:
-        if deadline == -1.0:
-            deadline = time.perf_counter() + SLICE_SECONDS
+    def _flush_slice(self, budget: float | None = SLICE_SECONDS) -> None:
+        """Append queued lines for up to ``budget`` seconds (None: until none are left)."""
+        deadline = None if budget is None else time.perf_counter() + budget
         bar = self.verticalScrollBar()
         at_bottom = bar.value() >= bar.maximum() - 2
         cursor = QTextCursor(self.document())
@@ -93,13 +92,13 @@ class ConsoleOutputView(QPlainTextEdit):
             # endEditBlock() costs more than inserting, so it must count against the slice.
             cursor.movePosition(QTextCursor.MoveOperation.End)
             cursor.beginEditBlock()
-            budget = LINES_PER_STEP
-            while self._pending and budget > 0:
+            room = LINES_PER_STEP
+            while self._pending and room > 0:
                 style = self._pending[0][0]
                 run: list[str] = []
-                while self._pending and self._pending[0][0] == style and budget > 0:
+                while self._pending and self._pending[0][0] == style and room > 0:
                     run.append(self._pending.popleft()[1])
-                    budget -= 1
+                    room -= 1
                 text = "\n".join(run)
                 if self._has_text:
                     text = "\n" + text
