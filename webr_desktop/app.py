@@ -49,24 +49,38 @@ def _check_runtime_or_report(err: TextIO) -> RuntimeInfo | None:
         return None
 
 
-def r_setup_code(resources: Path) -> str:
+PAGE_PATH = "page/index.html"
+
+
+def _r_setup_code(resources: Path) -> str:
     """R code run at every R start: the app's R tools and the worker-side patches."""
     tools = (resources / "R" / "tools.R").read_text(encoding="utf-8")
     flush = (resources / "worker" / "flush_at_prompt.js").read_text(encoding="utf-8")
     return f"{tools}\nwebr::eval_js({r_string(flush)})\ninvisible(NULL)\n"
 
 
-def start_services(info: RuntimeInfo) -> Services:
-    """Start the loopback server and an R session on it (the Qt app must exist)."""
-    from webr_desktop.runtime.session import RSession
+def start_server(info: RuntimeInfo) -> LocalServer:
+    """The loopback server for the page and the webR assets, started."""
     from webr_desktop.server.local_server import LocalServer
 
-    resources = paths.resources_dir()
     server = LocalServer()
-    server.mount("page", resources / "page")
+    server.mount("page", paths.resources_dir() / "page")
     server.mount("webr", info.path, immutable=True)
     server.start()
-    session = RSession(server.url("page/index.html"), setup_code=r_setup_code(resources))
+    return server
+
+
+def new_session(page_url: str) -> RSession:
+    """An R session (not started) for the page at ``page_url``, with the app's R set-up."""
+    from webr_desktop.runtime.session import RSession
+
+    return RSession(page_url, setup_code=_r_setup_code(paths.resources_dir()))
+
+
+def start_services(info: RuntimeInfo) -> Services:
+    """Start the loopback server and an R session on it (the Qt app must exist)."""
+    server = start_server(info)
+    session = new_session(server.url(PAGE_PATH))
     session.start()
     return Services(server=server, session=session)
 

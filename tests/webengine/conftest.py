@@ -11,8 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from webr_desktop.app import r_setup_code
-from webr_desktop.core import paths
+from webr_desktop.app import PAGE_PATH, new_session, start_server
 from webr_desktop.core.runtime_assets import RuntimeAssetError, RuntimeInfo, check_runtime
 from webr_desktop.runtime.session import RSession
 from webr_desktop.server.local_server import LocalServer
@@ -31,10 +30,7 @@ def runtime_info() -> RuntimeInfo:
 
 @pytest.fixture(scope="session")
 def server(runtime_info: RuntimeInfo) -> Iterator[LocalServer]:
-    srv = LocalServer()
-    srv.mount("page", paths.resources_dir() / "page")
-    srv.mount("webr", runtime_info.path, immutable=True)
-    srv.start()
+    srv = start_server(runtime_info)
     port = srv.port
     yield srv
     srv.close()
@@ -43,7 +39,7 @@ def server(runtime_info: RuntimeInfo) -> Iterator[LocalServer]:
 
 
 def _start(server: LocalServer) -> tuple[RSession, RDriver]:
-    session = RSession(server.url("page/index.html"), setup_code=r_setup_code(paths.resources_dir()))
+    session = new_session(server.url(PAGE_PATH))
     driver = RDriver(session)
     session.start()
     wait_for(session.sig_prompt_shown, 30_000)

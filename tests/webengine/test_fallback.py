@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from webr_desktop.app import r_setup_code
+from webr_desktop.app import new_session
 from webr_desktop.core import paths
-from webr_desktop.runtime.session import RSession, SessionState
+from webr_desktop.runtime.session import SessionState
 from tests.webengine.driver import RDriver
 
 
@@ -40,7 +40,7 @@ def plain_url(tmp_path: Path, runtime_info) -> Iterator[str]:
 
 
 def test_postmessage_fallback_runs_r_and_warns_about_interrupt(qapp, qtbot, plain_url: str) -> None:
-    session = RSession(plain_url, setup_code=r_setup_code(paths.resources_dir()))
+    session = new_session(plain_url)
     driver = RDriver(session)
     notices: list[str] = []
     session.sig_notice.connect(notices.append)
