@@ -26,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote
 
+from webr_desktop.server.blob_inbox import BLOB_PATH, MAX_BLOB, BlobInbox
+
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[bytes, Mapping[str, str]], tuple[int, str, bytes]]
@@ -298,6 +300,8 @@ class LocalServer:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._closed = False
+        self.blobs = BlobInbox()  # the page's binary uploads, for Python to take by id
+        self.add_handler(BLOB_PATH, self.blobs.handle, max_body=MAX_BLOB)
 
     @property
     def secret(self) -> str:
