@@ -3,6 +3,7 @@
 // Page -> Python: bridge.deliver(json) with {kind: 'ready'|'messages'|'reply'|'failed', ...}.
 import { WebR, ChannelType } from '../webr/webr.js';
 import { OutputPump } from './output_pump.js';
+import { PlotCompositor } from './plots.js';
 import { toPlainValue } from './to_json.js';
 
 function connectBridge() {
@@ -23,6 +24,29 @@ async function evalToJson(webR, code) {
   } finally {
     webR.destroy(obj);
   }
+}
+
+// Binary data (exported files, quick-plot arrays) goes to Python as raw bytes over a POST to
+// our server, not as text through QWebChannel; Python takes it by id.
+async function uploadBlob(bytes) {
+  const id = crypto.randomUUID();
+  const res = await fetch(new URL('../api/blob', location.href), {
+    method: 'POST',
+    headers: { 'X-Blob-Id': id, 'Content-Type': 'application/octet-stream' },
+    body: bytes,
+  });
+  if (!res.ok) throw new Error(`blob upload failed: HTTP ${res.status}`);
+  return id;
+}
+
+// Evaluate R code that returns the path of a file in webR's file system; the file's bytes
+// go to Python and the file is removed.
+async function evalFile(webR, code) {
+  const path = await evalToJson(webR, code);
+  if (typeof path !== 'string') throw new Error('R did not return a file path');
+  const bytes = await webR.FS.readFile(path);
+  await webR.FS.unlink(path).catch(() => {});
+  return { blob: await uploadBlob(bytes), size: bytes.length };
 }
 
 async function main() {
@@ -47,7 +71,8 @@ async function main() {
         webR.interrupt();
         break;
       case 'eval':
-        evalToJson(webR, cmd.code).then(
+      case 'eval_file':
+        (cmd.op === 'eval' ? evalToJson : evalFile)(webR, cmd.code).then(
           (value) => deliver({ kind: 'reply', id: cmd.id, ok: true, value }),
           (err) => deliver({ kind: 'reply', id: cmd.id, ok: false, error: errorText(err) }),
         );
@@ -70,7 +95,19 @@ async function main() {
     channel: isolated ? 'SharedArrayBuffer' : 'PostMessage',
     isolated,
   });
-  await new OutputPump(webR, (messages) => deliver({ kind: 'messages', messages })).run();
+  let pump = null;
+  const plots = new PlotCompositor((msg) => pump.push(msg));
+  const handlers = {
+    // quick_plot() in R: the data arrives as bytes from the worker; Python gets them by id.
+    'wd-quickplot': (data) => {
+      uploadBlob(data.bytes).then(
+        (blob) => pump.push({ type: 'quickplot', data: { meta: data.meta, blob } }),
+        (err) => pump.push({ type: 'stderr', data: `quick_plot: ${errorText(err)}` }),
+      );
+    },
+  };
+  pump = new OutputPump(webR, (messages) => deliver({ kind: 'messages', messages }), plots, handlers);
+  await pump.run();
 }
 
 main().catch((err) => console.error('webR Desktop page failed:', errorText(err)));

@@ -18,8 +18,6 @@ export function toPlainMessage(msg) {
       return { type: 'pager', data: { ...msg.data } };
     case 'view':
       return { type: 'view', data: { title: String(msg.data?.title ?? '') } };
-    case 'canvas':
-      return { type: 'canvas', data: { event: msg.data?.event, id: msg.data?.id } };
     case 'closed': {
       const status = Number.isInteger(msg.data?.status) ? msg.data.status : 0;
       return { type: 'closed', data: { status } };
@@ -33,10 +31,15 @@ export class OutputPump {
   /**
    * @param {object} webR a started WebR instance
    * @param {(batch: object[]) => void} send receives each batch of plain messages
+   * @param {object} plots a PlotCompositor fed the canvas messages; its finished images are
+   *   sent through this pump, and all of them before the prompt that follows
+   * @param {Object<string, (data: object) => void>} handlers the app's own worker messages
    */
-  constructor(webR, send) {
+  constructor(webR, send, plots, handlers = {}) {
     this.webR = webR;
     this.send = send;
+    this.plots = plots;
+    this.handlers = handlers;
     this.batch = [];
     this.lines = 0;
     this.started = 0;
@@ -46,6 +49,23 @@ export class OutputPump {
   async run() {
     for (;;) {
       const msg = await this.webR.read();
+      if (msg.type === 'canvas') {
+        this.plots.canvas(msg.data);
+        continue;
+      }
+      if (msg.type === 'wd-plot') {
+        this.plots.marker(msg.data);
+        continue;
+      }
+      const handler = this.handlers[msg.type];
+      if (handler) {
+        handler(msg.data);
+        continue;
+      }
+      if (msg.type === 'prompt' || msg.type === 'closed') {
+        await this.plots.flush();
+        this.plots.dropMarkers();
+      }
       this.push(toPlainMessage(msg));
       if (msg.type === 'closed') return;
     }

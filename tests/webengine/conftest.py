@@ -39,7 +39,7 @@ def server(runtime_info: RuntimeInfo) -> Iterator[LocalServer]:
 
 
 def _start(server: LocalServer) -> tuple[RSession, RDriver]:
-    session = new_session(server.url(PAGE_PATH))
+    session = new_session(server.url(PAGE_PATH), server.blobs)
     driver = RDriver(session)
     session.start()
     wait_for(session.sig_prompt_shown, 30_000)

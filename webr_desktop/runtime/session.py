@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from webr_desktop.core.messages import Message, Ready, Reply
 from webr_desktop.runtime.bridge import Bridge
 from webr_desktop.runtime.page import RuntimePage
+from webr_desktop.server.blob_inbox import BlobInbox
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,11 @@ class EvalRequest(QObject):
     sig_finished = Signal(object)
     sig_failed = Signal(str)
 
-    def __init__(self, request_id: int, code: str, parent: QObject | None = None) -> None:
+    def __init__(self, request_id: int, code: str, op: str = "eval", parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.request_id = request_id
         self.code = code
+        self.op = op  # "eval": a JSON-able value; "eval_file": the bytes of a file R wrote
 
 
 class RSession(QObject):
@@ -64,9 +66,12 @@ class RSession(QObject):
     sig_notice = Signal(str)  # something the user should know (not R output)
     sig_message_received = Signal(object)  # other webR messages (pager, view, canvas)
 
-    def __init__(self, page_url: str, setup_code: str = "", parent: QObject | None = None) -> None:
+    def __init__(
+        self, page_url: str, setup_code: str = "", blobs: BlobInbox | None = None, parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._page_url = page_url
+        self._blobs = blobs
         self._setup_code = setup_code
         self._page: RuntimePage | None = None
         self._bridge: Bridge | None = None
@@ -157,11 +162,24 @@ class RSession(QObject):
         Unnamed length-1 vectors become scalars, named vectors and lists become dicts,
         NA/NaN/Inf become None. Requests made before R is ready are sent once it is.
         """
-        request = EvalRequest(self._next_id, code, self)
+        return self._request("eval", code)
+
+    def eval_file(self, code: str) -> EvalRequest:
+        """Evaluate R code that writes a file in webR's file system and returns its path.
+
+        The request finishes with the file's bytes (the file is then removed): how exported
+        plots reach the host without crossing the channel as text.
+        """
+        if self._blobs is None:
+            raise RuntimeError("this session has no blob inbox for file results")
+        return self._request("eval_file", code)
+
+    def _request(self, op: str, code: str) -> EvalRequest:
+        request = EvalRequest(self._next_id, code, op, self)
         self._next_id += 1
         self._pending[request.request_id] = request
         if self._info is not None and self._bridge is not None:
-            self._bridge.send("eval", id=request.request_id, code=code)
+            self._bridge.send(op, id=request.request_id, code=code)
         return request
 
     def interrupt(self) -> None:
@@ -237,7 +255,7 @@ class RSession(QObject):
         if self._setup_code:
             self._bridge.send("eval", id=0, code=self._setup_code)
         for request in list(self._pending.values()):  # made before R was ready
-            self._bridge.send("eval", id=request.request_id, code=request.code)
+            self._bridge.send(request.op, id=request.request_id, code=request.code)
         if self._width is not None:
             self.eval(f"options(width = {self._width}L)")
         self.sig_started.emit(ready)
@@ -258,7 +276,7 @@ class RSession(QObject):
             elif msg.type == "closed":
                 self._on_closed(msg.data["status"])
             else:
-                self.sig_message_received.emit(msg)
+                self._emit_message(msg)
             self._blank_stderr = False
         if chunk:
             self.sig_output_received.emit(chunk)
@@ -316,11 +334,34 @@ class RSession(QObject):
         if request is None:
             log.warning("reply for unknown request %d", reply.id)
             return
-        if reply.ok:
+        if reply.ok and request.op == "eval_file":
+            data = self._take_blob(reply.value)
+            if data is None:
+                request.sig_failed.emit("the file's bytes did not arrive from the page")
+            else:
+                request.sig_finished.emit(data)
+        elif reply.ok:
             request.sig_finished.emit(reply.value)
         else:
             request.sig_failed.emit(reply.error)
         request.deleteLater()
+
+    def _take_blob(self, ref: object) -> bytes | None:
+        """The bytes the page uploaded for ``ref`` (a ``{"blob": id}`` object)."""
+        blob_id = ref.get("blob") if isinstance(ref, dict) else None
+        if self._blobs is None or not isinstance(blob_id, str):
+            return None
+        return self._blobs.take(blob_id)
+
+    def _emit_message(self, msg: Message) -> None:
+        """Pass on a message for the panes; one that refers to uploaded bytes carries them."""
+        if isinstance(msg.data, dict) and "blob" in msg.data:
+            data = self._take_blob(msg.data)
+            if data is None:
+                log.warning("%s message whose bytes did not arrive; dropped", msg.type)
+                return
+            msg = Message(msg.type, {**msg.data, "blob": data})
+        self.sig_message_received.emit(msg)
 
     def _fail_start(self, reason: str) -> None:
         self._start_timer.stop()
