@@ -20,3 +20,17 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 from webr_desktop.runtime.engine import configure_engine  # noqa: E402
 
 configure_engine(headless=True)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _empty_clipboard():
+    """Mime data left on the clipboard crashes PySide6 when the QApplication is torn down."""
+    yield
+    from PySide6.QtGui import QGuiApplication
+
+    app = QGuiApplication.instance()
+    if app is not None:
+        app.clipboard().clear()

@@ -23,7 +23,9 @@ from webr_desktop.runtime.engine import configure_engine, route_qt_messages_to_l
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
 
+    from webr_desktop.runtime.headless import PlotOutput
     from webr_desktop.runtime.session import RSession
+    from webr_desktop.server.blob_inbox import BlobInbox
     from webr_desktop.server.local_server import LocalServer
 
 log = logging.getLogger(__name__)
@@ -54,9 +56,9 @@ PAGE_PATH = "page/index.html"
 
 def _r_setup_code(resources: Path) -> str:
     """R code run at every R start: the app's R tools and the worker-side patches."""
-    tools = (resources / "R" / "tools.R").read_text(encoding="utf-8")
+    r_files = [(resources / "R" / name).read_text(encoding="utf-8") for name in ("tools.R", "plots.R")]
     flush = (resources / "worker" / "flush_at_prompt.js").read_text(encoding="utf-8")
-    return f"{tools}\nwebr::eval_js({r_string(flush)})\ninvisible(NULL)\n"
+    return "\n".join([*r_files, f"webr::eval_js({r_string(flush)})", "invisible(NULL)\n"])
 
 
 def start_server(info: RuntimeInfo) -> LocalServer:
@@ -70,17 +72,20 @@ def start_server(info: RuntimeInfo) -> LocalServer:
     return server
 
 
-def new_session(page_url: str) -> RSession:
-    """An R session (not started) for the page at ``page_url``, with the app's R set-up."""
+def new_session(page_url: str, blobs: BlobInbox | None = None) -> RSession:
+    """An R session (not started) for the page at ``page_url``, with the app's R set-up.
+
+    ``blobs`` is the page server's inbox for binary payloads (exports, quick-plot data).
+    """
     from webr_desktop.runtime.session import RSession
 
-    return RSession(page_url, setup_code=_r_setup_code(paths.resources_dir()))
+    return RSession(page_url, setup_code=_r_setup_code(paths.resources_dir()), blobs=blobs)
 
 
 def start_services(info: RuntimeInfo) -> Services:
     """Start the loopback server and an R session on it (the Qt app must exist)."""
     server = start_server(info)
-    session = new_session(server.url(PAGE_PATH))
+    session = new_session(server.url(PAGE_PATH), server.blobs)
     session.start()
     return Services(server=server, session=session)
 
@@ -93,6 +98,7 @@ def build_window(session: RSession, settings: QSettings, history: History, proje
     window = MainWindow(settings)
     console = ConsolePane(session, history)
     window.add_central_pane(console)
+    window.plots = _add_plots(window, session, settings, project)
     if project is not None:
         window.setWindowTitle(f"{project.resolve().name} — webR Desktop")
     window.sig_interrupt_requested.connect(session.interrupt)
@@ -107,6 +113,30 @@ def build_window(session: RSession, settings: QSettings, history: History, proje
     session.sig_start_failed.connect(window.set_versions)
     window.restore_layout()
     return window, console
+
+
+def _add_plots(window, session: RSession, settings: QSettings, project: Path | None):
+    """The Plots pane and its service, with the Plots menu, export, copy, zoom and quick plots."""
+    from webr_desktop.models.plot_history import PlotHistory
+    from webr_desktop.models.plot_service import PlotService
+    from webr_desktop.ui.plots.plot_actions import PlotActions
+    from webr_desktop.ui.plots.plots_pane import PlotsPane
+
+    history = PlotHistory(window)
+    service = PlotService(session, history, window)
+    pane = PlotsPane(history)
+    window.add_side_pane("Plots", pane)
+    window.add_menu("&Plots", pane.menu_actions())
+    actions = PlotActions(service, pane, settings, project or Path.cwd(), window)
+    pane.sig_view_resized.connect(service.set_view_size)
+    pane.sig_remove_requested.connect(service.remove)
+    pane.sig_clear_requested.connect(actions.confirm_clear)
+    pane.sig_export_requested.connect(actions.export)
+    pane.sig_copy_requested.connect(actions.copy)
+    pane.sig_zoom_requested.connect(actions.zoom)
+    service.sig_problem.connect(pane.set_notice)
+    service.sig_quick_plot.connect(actions.quick_plot)
+    return actions
 
 
 def open_ide(info: RuntimeInfo, settings: QSettings, project: Path | None = None):
@@ -135,9 +165,12 @@ def run_gui(project: Path | None = None, *, exit_after_first_prompt: bool = Fals
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from webr_desktop.ui.plots.clipboard import release_clipboard
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
     services, window, console = open_ide(info, QSettings(), project)
     app.aboutToQuit.connect(services.shutdown)
+    app.aboutToQuit.connect(release_clipboard)
 
     if exit_after_first_prompt:
         def _report_and_quit(prompt: str) -> None:
@@ -149,7 +182,10 @@ def run_gui(project: Path | None = None, *, exit_after_first_prompt: bool = Fals
     return app.exec()
 
 
-def run_headless(source: str, filename: str, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def run_headless(
+    source: str, filename: str, *, stdout: TextIO | None = None, stderr: TextIO | None = None,
+    plots: PlotOutput | None = None,
+) -> int:
     """Run R source with no window; returns the exit status."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
     info = _check_runtime_or_report(err)
@@ -163,7 +199,7 @@ def run_headless(source: str, filename: str, *, stdout: TextIO | None = None, st
 
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
     services = start_services(info)
-    runner = ScriptRunner(services.session, source, filename, out, err)
+    runner = ScriptRunner(services.session, source, filename, out, err, plots)
     status: list[int] = []
 
     def _on_runner_finished(code: int) -> None:

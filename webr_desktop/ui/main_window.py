@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSplitter, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QSplitter, QWidget
 
 SETTINGS_GEOMETRY = "main_window/geometry"
 SETTINGS_STATE = "main_window/state"
@@ -69,6 +69,14 @@ class MainWindow(QMainWindow):
         if existing:
             self.tabifyDockWidget(existing[-1], dock)
         return dock
+
+    def add_menu(self, title: str, actions: list[QAction]) -> QMenu:
+        """A menu of a pane's commands (their shortcuts then work from anywhere in the window)."""
+        menu = self.menuBar().addMenu(title)
+        for action in actions:
+            menu.addAction(action)
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        return menu
 
     def set_versions(self, text: str) -> None:
         self.versions_label.setText(text)
