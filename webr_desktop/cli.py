@@ -6,8 +6,13 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from webr_desktop import __version__
+from webr_desktop.core.plot_export import FORMATS, ExportSpec, ExportSpecError
+
+if TYPE_CHECKING:
+    from webr_desktop.runtime.headless import PlotOutput
 
 _SUBCOMMANDS = ("run", "fetch-runtime")
 
@@ -40,8 +45,31 @@ def _run_parser() -> argparse.ArgumentParser:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("file", nargs="?", type=Path, help="an R script")
     group.add_argument("-e", dest="expr", action="append", help="R expression (repeatable)")
+    parser.add_argument("--plots", type=Path, metavar="DIR",
+                        help="write every finished plot to DIR as plot-001.png, … (names go to stderr)")
+    parser.add_argument("--plot-format", choices=sorted(FORMATS), default="png", help="plot file format (default png)")
+    parser.add_argument("--plot-size", default="7x5", metavar="WxH",
+                        help="plot size in inches (default 7x5)")
+    parser.add_argument("--plot-dpi", type=int, default=150, help="resolution of png/jpeg/tiff plots (default 150)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
     return parser
+
+
+def _plot_output(args: argparse.Namespace) -> PlotOutput | None:
+    """The --plots options as a PlotOutput; raises ValueError with a message for the user."""
+    from webr_desktop.runtime.headless import PlotOutput
+
+    if args.plots is None:
+        return None
+    try:
+        width, height = (float(v) for v in args.plot_size.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"--plot-size takes WIDTHxHEIGHT in inches, like 7x5, not {args.plot_size!r}") from None
+    try:
+        spec = ExportSpec(args.plot_format, width, height, args.plot_dpi).validated()
+    except ExportSpecError as exc:
+        raise ValueError(str(exc)) from None
+    return PlotOutput(args.plots, spec)
 
 
 def _fetch_parser() -> argparse.ArgumentParser:
@@ -77,9 +105,14 @@ def _cmd_run(argv: list[str]) -> int:
     if "\x00" in source:
         print("webr-desktop run: the R source contains NUL bytes", file=sys.stderr)
         return 2
+    try:
+        plots = _plot_output(args)
+    except ValueError as exc:
+        print(f"webr-desktop run: {exc}", file=sys.stderr)
+        return 2
     from webr_desktop.app import run_headless
 
-    return run_headless(source, filename)
+    return run_headless(source, filename, plots=plots)
 
 
 def _cmd_fetch(argv: list[str]) -> int:

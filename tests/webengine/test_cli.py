@@ -82,3 +82,35 @@ def test_gui_starts_offscreen_and_shows_a_prompt(tmp_path: Path) -> None:
     result = _cli("--exit-after-first-prompt", str(tmp_path), env={"QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr
     assert result.stdout == "first prompt shown\n"
+
+
+def test_run_plots_writes_every_finished_plot(tmp_path: Path) -> None:
+    script = tmp_path / "plots.R"
+    script.write_text('plot(1:10)\nabline(h = 2)\nfor (i in 1:2) hist(rnorm(50), main = i)\ncat("done\\n")\n')
+    out = tmp_path / "out"
+    result = _cli("run", str(script), "--plots", str(out), "--plot-size", "4x3", "--plot-dpi", "100")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "done\n"
+    names = [f"plot-00{i}.png" for i in (1, 2, 3)]
+    assert result.stderr.splitlines() == [str(out / n) for n in names]
+    assert sorted(p.name for p in out.iterdir()) == names
+    for name in names:
+        data = (out / name).read_bytes()
+        assert data.startswith(b"\x89PNG")
+        assert int.from_bytes(data[16:20], "big") == 400 and int.from_bytes(data[20:24], "big") == 300
+    assert not (tmp_path / "Rplots.pdf").exists()
+
+
+def test_run_plots_in_svg_and_after_an_error(tmp_path: Path) -> None:
+    out = tmp_path / "svg"
+    result = _cli("run", "-e", "plot(1); stop('boom')", "--plots", str(out), "--plot-format", "svg")
+    assert result.returncode == 1
+    assert "boom" in result.stderr
+    svg = (out / "plot-001.svg").read_text()
+    assert 'width="504pt"' in svg and 'height="360pt"' in svg  # the default 7 x 5 in
+
+
+def test_run_plots_rejects_a_bad_size() -> None:
+    result = _cli("run", "-e", "1", "--plots", "x", "--plot-size", "big")
+    assert result.returncode == 2
+    assert "--plot-size takes WIDTHxHEIGHT" in result.stderr

@@ -6,16 +6,30 @@ is 0 on success and 1 when R signalled an error (the R tools' ``.wd.run_text`` s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from PySide6.QtCore import QObject, Signal
 
+from webr_desktop.core.plot_export import ExportSpec, export_call
 from webr_desktop.core.rcode import r_string
 from webr_desktop.runtime.session import RSession
 
 EXIT_OK = 0
 EXIT_R_ERROR = 1
 EXIT_RUNTIME_FAILURE = 2
+
+
+@dataclass(frozen=True)
+class PlotOutput:
+    """``run --plots DIR``: every finished plot of the script goes to DIR as plot-001.<ext>, …"""
+
+    directory: Path
+    spec: ExportSpec
+
+    def path(self, number: int) -> Path:
+        return self.directory / f"plot-{number:03d}.{self.spec.extension}"
 
 
 class ScriptRunner(QObject):
@@ -25,9 +39,13 @@ class ScriptRunner(QObject):
 
     def __init__(
         self, session: RSession, source: str, filename: str, stdout: TextIO, stderr: TextIO,
-        parent: QObject | None = None,
+        plots: PlotOutput | None = None, parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self._plots = plots
+        self._plot_ids: list[int] = []
+        self._plot_number = 0
+        self._status = EXIT_OK
         self._session = session
         self._source = source
         self._filename = filename
@@ -53,6 +71,8 @@ class ScriptRunner(QObject):
         if self._phase == "starting":
             self._phase = "running"
             code = f".wd.run_text({r_string(self._source)}, {r_string(self._filename)})"
+            if self._plots is not None:  # keep every recording: each one becomes a file
+                code = f".wd.plots$keep <- .Machine$integer.max; {code}"
             self._session.write_console(code)
         elif self._phase == "running" and prompt.startswith(">"):
             self._phase = "status"
@@ -65,7 +85,56 @@ class ScriptRunner(QObject):
             self._session.write_console("")
 
     def _on_status(self, status: object) -> None:
-        self._finish(EXIT_OK if status == 0 else EXIT_R_ERROR)
+        self._status = EXIT_OK if status == 0 else EXIT_R_ERROR
+        if self._plots is None:
+            self._finish(self._status)
+            return
+        self._phase = "plots"  # the plots made before an error are written too
+        request = self._session.eval(".wd.plot_ids()")
+        request.sig_finished.connect(self._on_plot_ids)
+        request.sig_failed.connect(self._on_session_failure)
+
+    def _on_plot_ids(self, ids: object) -> None:
+        values = ids if isinstance(ids, list) else [] if ids is None else [ids]
+        self._plot_ids = [int(i) for i in values if isinstance(i, int)]
+        try:
+            assert self._plots is not None
+            self._plots.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self._stderr.write(f"webr-desktop: cannot create {self._plots.directory}: {exc}\n")
+            self._finish(EXIT_RUNTIME_FAILURE)
+            return
+        self._write_next_plot()
+
+    def _write_next_plot(self) -> None:
+        if not self._plot_ids:
+            self._finish(self._status)
+            return
+        assert self._plots is not None
+        r_id = self._plot_ids.pop(0)
+        self._plot_number += 1
+        tmp = f"/tmp/.webr-desktop-plot-{self._plot_number}.{self._plots.spec.extension}"
+        request = self._session.eval_file(export_call(r_id, tmp, self._plots.spec))
+        request.sig_finished.connect(self._on_plot_bytes)
+        request.sig_failed.connect(lambda err: self._on_plot_failed(err))
+
+    def _on_plot_bytes(self, data: bytes) -> None:
+        assert self._plots is not None
+        path = self._plots.path(self._plot_number)
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            self._stderr.write(f"webr-desktop: cannot write {path}: {exc}\n")
+            self._status = EXIT_RUNTIME_FAILURE
+        else:
+            self._stderr.write(f"{path}\n")
+            self._stderr.flush()
+        self._write_next_plot()
+
+    def _on_plot_failed(self, error: str) -> None:
+        self._stderr.write(f"webr-desktop: plot {self._plot_number} could not be exported: {error}\n")
+        self._status = EXIT_RUNTIME_FAILURE
+        self._write_next_plot()
 
     def _on_session_failure(self, reason: str) -> None:
         self._stderr.write(f"webr-desktop: {reason}\n")
