@@ -29,6 +29,8 @@ runtime: $(STAMP)
 bench: setup
 	$(PY) bench/startup.py
 	$(PY) bench/console_flood.py
+	$(PY) bench/plots.py
+	$(PY) bench/quick_plot.py
 
 clean:
 	rm -rf $(VENV) wasm/dist
