@@ -67,7 +67,7 @@ def measure_pane(parts, runs: int) -> list[float]:
         if i >= 3:
             times.append((hit[0] - t0) * 1000.0)
         wait_until(lambda: session.state is SessionState.IDLE, 30, "the prompt")
-        pause(50)
+        pause(1500 if i == 0 else 50)  # after the first plot R loads its file-device fonts
     pane.canvas.removeEventFilter(probe)
     return times
 
