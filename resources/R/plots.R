@@ -169,7 +169,9 @@ local({
     if (id == st$cur) record_live()
     rec <- st$recs[[as.character(id)]]
     if (is.null(rec)) {
-      stop(if (id == 0L) "there is no plot to export" else sprintf("plot %d is no longer recorded", id), call. = FALSE)
+      stop(if (id == 0L) "there is no plot to export"
+           else if (id < 0L) "this plot is no longer recorded in R (drawn before a restart, or on a device you opened)"
+           else sprintf("plot %d is no longer recorded (R keeps the last %d)", id, st$keep), call. = FALSE)
     }
     open <- devices[[format]]
     if (is.null(open)) stop(sprintf("unknown plot format '%s'", format), call. = FALSE)
