@@ -22,11 +22,11 @@ class _EntryRenderer:
     """Renders one entry: the dialog keeps exporting the plot it opened on, even if R draws more."""
 
     def __init__(self, service: PlotService, entry: PlotEntry | None) -> None:
-        self._service = service
+        self.service = service
         self._entry = entry
 
     def render(self, spec: ExportSpec) -> QObject:
-        return self._service.render(spec, self._entry)
+        return self.service.render(spec, self._entry)
 
 
 class PlotActions(QObject):
@@ -35,10 +35,8 @@ class PlotActions(QObject):
     def __init__(self, service: PlotService, pane: PlotsPane, settings: QSettings, directory: Path,
                  parent_window: QWidget) -> None:
         super().__init__(parent_window)
-        self._service = service
         self.service = service
         self.pane = pane
-        self._pane = pane
         self._settings = settings
         self._directory = directory
         self._window = parent_window
@@ -51,7 +49,7 @@ class PlotActions(QObject):
         widget.show()
 
     def _pane_spec(self, fmt: str) -> ExportSpec:
-        size = self._pane.view_size()
+        size = self.pane.view_size()
         try:
             return ExportSpec(fmt, size.width() / LOGICAL_DPI, size.height() / LOGICAL_DPI, 150).validated()
         except ExportSpecError:
@@ -61,9 +59,9 @@ class PlotActions(QObject):
         """Plots ▸ Export…: the dialog replays the plot on R's own file devices."""
         from webr_desktop.ui.plots.export_dialog import ExportDialog
 
-        if self._service.history.current is None:
+        if self.service.history.current is None:
             return None
-        renderer = _EntryRenderer(self._service, self._service.history.current)
+        renderer = _EntryRenderer(self.service, self.service.history.current)
         dialog = ExportDialog(renderer, self._pane_spec("png"), self._directory, self._settings, self._window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -71,20 +69,20 @@ class PlotActions(QObject):
 
     def copy(self) -> None:
         """A bitmap of the shown plot now; its SVG joins it once R has rendered it."""
-        entry = self._service.history.current
+        entry = self.service.history.current
         if entry is None:
             return
         image = QImage.fromData(entry.png, "PNG")
         copy_plot(image)
         if entry.recorded:
-            request = self._service.render(self._pane_spec("svg"), entry)
+            request = self.service.render(self._pane_spec("svg"), entry)
             request.sig_finished.connect(lambda svg: copy_plot(image, svg))
 
     def zoom(self) -> PlotZoomWindow | None:
-        entry = self._service.history.current
+        entry = self.service.history.current
         if entry is None:
             return None
-        window = PlotZoomWindow(self._service, entry)
+        window = PlotZoomWindow(self.service, entry)
         self._keep(window)
         return window
 
@@ -96,10 +94,10 @@ class PlotActions(QObject):
         return window
 
     def confirm_clear(self) -> None:
-        if len(self._service.history) == 0:
+        if len(self.service.history) == 0:
             return
         answer = QMessageBox.question(
-            self._window, "Clear plots", f"Remove all {len(self._service.history)} plots from the history?",
+            self._window, "Clear plots", f"Remove all {len(self.service.history)} plots from the history?",
         )
         if answer == QMessageBox.StandardButton.Yes:
-            self._service.clear()
+            self.service.clear()
