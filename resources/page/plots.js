@@ -8,7 +8,7 @@
 
 const IDLE_MS = 40; // no new layer for this long: send what we have
 const MAX_LATENCY_MS = 250; // a page drawing for longer still shows progress this often
-const MAX_PAGES = 8; // devices whose page we keep (least recently drawn are dropped)
+const MAX_PAGES = 8; // devices whose page we keep (the longest-open pages are dropped first)
 
 async function pngBase64(canvas) {
   const blob = await canvas.convertToBlob({ type: 'image/png' });

@@ -64,10 +64,6 @@ class PlotService(QObject):
         else:
             self._resize_timer.start()
 
-    @property
-    def view_size(self) -> tuple[int, int] | None:
-        return self._view_size
-
     def _on_history_changed(self) -> None:
         entry = self.history.current
         if entry is not None and self._view_size is not None and self._image_size(entry) != self._view_size:
