@@ -87,3 +87,20 @@ def test_images_survive_a_restart_but_say_they_cannot_re_render(fresh, qtbot, tm
     console.submit("plot(4:6)")  # entry ids start over in the new R: still a new entry
     qtbot.waitUntil(lambda: len(history) == 2, timeout=10_000)
     assert history.current.recorded is True
+
+
+def test_zoom_window_re_renders_at_its_own_size(fresh, qtbot, tmp_path: Path) -> None:
+    window, console = _window(fresh, qtbot, tmp_path)
+    console.submit("plot(pressure)")
+    qtbot.waitUntil(lambda: len(window.plots.service.history) == 1, timeout=10_000)
+    zoom = window.plots.zoom()
+    qtbot.waitExposed(zoom)
+    dpr = zoom.devicePixelRatioF()
+    rendered: list[tuple[int, int]] = []
+    zoom.sig_rendered.connect(lambda w, h: rendered.append((w, h)))
+    zoom.resize(640, 480)
+    want = (round(zoom.canvas.width() * dpr), round(zoom.canvas.height() * dpr))
+    qtbot.waitUntil(lambda: want in rendered, timeout=20_000)  # R drew it at the window's size
+    shown = zoom.canvas.pixmap()
+    assert (shown.width(), shown.height()) == want
+    zoom.close()
