@@ -56,7 +56,9 @@ PAGE_PATH = "page/index.html"
 
 def _r_setup_code(resources: Path) -> str:
     """R code run at every R start: the app's R tools and the worker-side patches."""
-    r_files = [(resources / "R" / name).read_text(encoding="utf-8") for name in ("tools.R", "plots.R")]
+    first = ["tools.R", "plots.R"]  # the others build on these
+    names = first + sorted(p.name for p in (resources / "R").glob("*.R") if p.name not in first)
+    r_files = [(resources / "R" / name).read_text(encoding="utf-8") for name in names]
     flush = (resources / "worker" / "flush_at_prompt.js").read_text(encoding="utf-8")
     return "\n".join([*r_files, f"webr::eval_js({r_string(flush)})", "invisible(NULL)\n"])
 

@@ -91,6 +91,15 @@ local({
   }
   tools$q <- tools$quit
 
+  # Tell the app something happened (a help page, a data viewer): the message carries only
+  # an integer id, and the app asks R for the content by id, so no R text is ever quoted
+  # into JavaScript.
+  tools$.wd.post <- function(type, id) {
+    stopifnot(grepl("^wd-[a-z]+$", type))
+    webr::eval_js(sprintf("postMessage({type: '%s', data: {id: %d}}); 0", type, as.integer(id)))
+    invisible(NULL)
+  }
+
   tools$.wd.status <- 0L
   if ("tools:webr_desktop" %in% search()) detach("tools:webr_desktop")
   attach(tools, name = "tools:webr_desktop", warn.conflicts = FALSE)

@@ -23,6 +23,10 @@ export function toPlainMessage(msg) {
       return { type: 'closed', data: { status } };
     }
     default:
+      // The app's own worker messages (wd-help, wd-view, ...) carry small plain objects of ids.
+      if (typeof msg.type === 'string' && msg.type.startsWith('wd-')) {
+        return { type: msg.type, data: JSON.parse(JSON.stringify(msg.data ?? null)) };
+      }
       return { type: String(msg.type) };
   }
 }

@@ -54,9 +54,9 @@ class MainWindow(QMainWindow):
         session_menu.addAction(self.interrupt_action)
         session_menu.addAction(self.restart_action)
 
-    def add_central_pane(self, widget: QWidget, stretch: int = 1) -> None:
-        """Stack a pane in the central splitter (console now, editor later)."""
-        self.centre.addWidget(widget)
+    def add_central_pane(self, widget: QWidget, stretch: int = 1, index: int = -1) -> None:
+        """Stack a pane in the central splitter (documents above, console below)."""
+        self.centre.insertWidget(index, widget)
         self.centre.setStretchFactor(self.centre.indexOf(widget), stretch)
 
     def add_side_pane(self, title: str, widget: QWidget) -> QDockWidget:
