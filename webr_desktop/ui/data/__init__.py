@@ -1,0 +1,1 @@
+"""The data viewer pane: DataViewerTabs of DataViewer widgets over R-side data."""
