@@ -284,6 +284,10 @@ class BarePage:
             def reply(self, request_id: int, value: float, js_ms: float, first_ms: float) -> None:
                 owner._on_reply(request_id, value, js_ms, first_ms)
 
+            @Slot(int, str)
+            def text(self, request_id: int, text: str) -> None:
+                owner.texts[request_id] = text
+
             @Slot()
             def ready(self) -> None:
                 owner._ready.done()
@@ -294,6 +298,7 @@ class BarePage:
         self._result: tuple[float, float, float, float] = (math.nan,) * 4
         self.first_ms = math.nan  # the last flood: JS ms from writeConsole to the first stdout
         self._next_id = 1
+        self.texts: dict[int, str] = {}  # text payloads of 'view' requests, by request id
         self.profile = QWebEngineProfile()  # off-the-record, like the product's
         self.profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
         self.page = QWebEnginePage(self.profile)

@@ -6,6 +6,8 @@
 //   op 'flood': webR.writeConsole(code), read output until the next prompt, value = number
 //               of stdout messages (the raw capture a console would have to show), firstMs =
 //               when the first stdout message was read.
+//   op 'view':  webR.writeConsole(code) (e.g. View(df)), read until webR's own `view` message,
+//               pass its data to Python as JSON text (bench.text), value = its length.
 import { WebR } from './webr/webr.js';
 
 const webR = new WebR({ baseUrl: new URL('./webr/', location.href).href, interactive: true });
@@ -31,6 +33,15 @@ async function readUntilPrompt() {
   }
 }
 
+/** Read console output until webR's own View() message; returns its data as JSON text. */
+async function readUntilView() {
+  for (;;) {
+    const msg = await webR.read();
+    if (msg.type === 'view') return JSON.stringify(msg.data);
+    if (msg.type === 'prompt') throw new Error('R prompted without a view message');
+  }
+}
+
 async function handle(bench, id, op, code) {
   const t0 = performance.now();
   let value = NaN;
@@ -41,6 +52,12 @@ async function handle(bench, id, op, code) {
     } else if (op === 'flood') {
       webR.writeConsole(code);
       [value, first] = await readUntilPrompt();
+    } else if (op === 'view') {
+      webR.writeConsole(code);
+      const json = await readUntilView();
+      bench.text(id, json);
+      value = json.length;
+      await readUntilPrompt();
     } else {
       console.error(`bare page: unknown op ${op}`);
     }
