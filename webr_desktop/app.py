@@ -100,6 +100,9 @@ def build_window(session: RSession, settings: QSettings, history: History, proje
     window = MainWindow(settings)
     console = ConsolePane(session, history)
     window.add_central_pane(console)
+    window.data_service, window.data_views = _add_data_viewer(window, session)
+    window.environment = _add_environment(window, session)
+    window.environment.sig_view_requested.connect(window.data_service.open_name)
     window.plots = _add_plots(window, session, settings, project)
     if project is not None:
         window.setWindowTitle(f"{project.resolve().name} — webR Desktop")
@@ -115,6 +118,38 @@ def build_window(session: RSession, settings: QSettings, history: History, proje
     session.sig_start_failed.connect(window.set_versions)
     window.restore_layout()
     return window, console
+
+
+def _add_data_viewer(window, session: RSession):
+    """Data viewer tabs above the console, shown while a viewer is open."""
+    from webr_desktop.models.data_view import DataViewService
+    from webr_desktop.ui.data.data_viewer_tabs import DataViewerTabs
+
+    service = DataViewService(session, window)
+    tabs = DataViewerTabs()
+    window.add_central_pane(tabs, stretch=2, index=0)
+    tabs.hide()
+    service.sig_view_opened.connect(tabs.add_viewer)
+    tabs.sig_raise_requested.connect(tabs.show)
+    tabs.sig_emptied.connect(tabs.hide)
+    service.sig_problem.connect(window.show_problem)
+    return service, tabs
+
+
+def _add_environment(window, session: RSession):
+    """The Environment pane (upper right), refreshed from R after each command."""
+    from webr_desktop.models.environment import EnvironmentModel, EnvironmentService
+    from webr_desktop.ui.environment.environment_pane import EnvironmentPane
+
+    model = EnvironmentModel(window)
+    service = EnvironmentService(session, model, window)  # one per session: R diffs against it
+    pane = EnvironmentPane(model)
+    window.add_side_pane("Environment", pane, group="upper")
+    pane.sig_refresh_requested.connect(lambda: service.refresh(full=True))
+    pane.sig_remove_requested.connect(service.remove)
+    pane.sig_clear_requested.connect(service.clear)
+    service.sig_problem.connect(window.show_problem)
+    return pane
 
 
 def _add_plots(window, session: RSession, settings: QSettings, project: Path | None):

@@ -23,6 +23,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
+        self._groups: dict[str, list[QDockWidget]] = {}  # side-pane group -> its docks
         self.setWindowTitle("webR Desktop")
         self.resize(1100, 720)
         self.setDockNestingEnabled(True)
@@ -59,15 +60,19 @@ class MainWindow(QMainWindow):
         self.centre.insertWidget(index, widget)
         self.centre.setStretchFactor(self.centre.indexOf(widget), stretch)
 
-    def add_side_pane(self, title: str, widget: QWidget) -> QDockWidget:
-        """Dock a pane on the right, tabbed with the other side panes."""
+    def add_side_pane(self, title: str, widget: QWidget, group: str = "lower") -> QDockWidget:
+        """Dock a pane on the right: tabbed with the panes of its group, the first pane of a
+        new group stacked below the groups so far (like RStudio's upper and lower right)."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock:{title}")
         dock.setWidget(widget)
-        existing = [d for d in self.findChildren(QDockWidget) if d is not dock]
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        if existing:
-            self.tabifyDockWidget(existing[-1], dock)
+        if group in self._groups:
+            self.tabifyDockWidget(self._groups[group][-1], dock)
+        elif self._groups:
+            last_group = list(self._groups.values())[-1]
+            self.splitDockWidget(last_group[0], dock, Qt.Orientation.Vertical)
+        self._groups.setdefault(group, []).append(dock)
         return dock
 
     def add_menu(self, title: str, actions: list[QAction]) -> QMenu:
@@ -80,6 +85,10 @@ class MainWindow(QMainWindow):
 
     def set_versions(self, text: str) -> None:
         self.versions_label.setText(text)
+
+    def show_problem(self, text: str) -> None:
+        """A pane's problem that is not R output (e.g. a refresh that failed): status bar."""
+        self.statusBar().showMessage(text, 10_000)
 
     def set_busy(self, busy: bool) -> None:
         self.busy_label.setText("R is busy" if busy else "Ready")
