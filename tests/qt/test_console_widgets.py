@@ -94,3 +94,20 @@ def test_flood_is_bounded_and_never_blocks_the_loop_long(qtbot) -> None:
     assert view.document().blockCount() <= 5_000
     assert view.document().lastBlock().text() == "line 100000"
     assert slowest < 0.05  # queueing is cheap; the drawing happens in time slices
+
+
+def test_output_stays_on_the_newest_line_when_made_shorter(qtbot) -> None:
+    view = ConsoleOutputView()
+    qtbot.addWidget(view)
+    view.resize(400, 400)
+    view.show()
+    view.append_lines([("stdout", f"line {i}") for i in range(200)])
+    view.flush_now()
+    bar = view.verticalScrollBar()
+    assert bar.value() == bar.maximum() > 0
+    view.resize(400, 120)  # a data viewer opened above the console
+    qtbot.waitUntil(lambda: view.height() == 120)
+    assert bar.value() == bar.maximum()
+    bar.setValue(10)  # the user scrolled back: a resize keeps their place
+    view.resize(400, 300)
+    assert bar.value() == 10

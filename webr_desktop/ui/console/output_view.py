@@ -11,7 +11,7 @@ import time
 from collections import deque
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QFont, QResizeEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QWidget
 
 from webr_desktop.core.console_text import ERROR, MESSAGE, STDOUT, WARNING
@@ -61,6 +61,14 @@ class ConsoleOutputView(QPlainTextEdit):
     @property
     def pending_lines(self) -> int:
         return len(self._pending)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        """Stay on the newest output when a pane above (a data viewer) takes height."""
+        bar = self.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 2
+        super().resizeEvent(event)
+        if at_bottom:
+            bar.setValue(bar.maximum())
 
     def append_lines(self, lines: list[tuple[str, str]]) -> None:
         """Queue (style, text) lines for display."""
