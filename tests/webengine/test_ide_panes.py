@@ -1,0 +1,73 @@
+"""The data, environment and help panes as app.py wires them, driven as a user would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from webr_desktop.app import build_window
+from webr_desktop.core.history import History
+from webr_desktop.runtime.session import SessionState
+from webr_desktop.ui.plots.quick_plot import QuickPlotWindow
+
+
+def _window(shared, qtbot, tmp_path: Path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window, console = build_window(shared.session, settings, History(), project=tmp_path)
+    qtbot.addWidget(window)
+    window.show()
+    return window, console
+
+
+def _submit(shared, qtbot, console, code: str) -> None:
+    prompts = shared.prompts
+    console.submit(code)
+    qtbot.waitUntil(lambda: shared.prompts > prompts and shared.session.state is SessionState.IDLE, timeout=15_000)
+
+
+def _env_row(window, name: str) -> int:
+    model = window.environment.table.model()
+    for row in range(model.rowCount()):
+        if model.index(row, 0).data() == name:
+            return row
+    return -1
+
+
+def test_environment_double_click_opens_a_viewer_and_closing_hides_the_tabs(shared, qtbot, tmp_path: Path) -> None:
+    window, console = _window(shared, qtbot, tmp_path)
+    tabs = window.data_views
+    assert not tabs.isVisible()
+    _submit(shared, qtbot, console, "ide_x <- data.frame(a = 1:5, b = letters[1:5])")
+    qtbot.waitUntil(lambda: _env_row(window, "ide_x") >= 0, timeout=5_000)
+    table = window.environment.table
+    index = table.model().index(_env_row(window, "ide_x"), 0)
+    with qtbot.waitSignal(window.data_service.sig_view_opened, timeout=10_000):
+        table.doubleClicked.emit(index)
+    assert tabs.isVisible() and tabs.count() == 1
+    model = tabs.currentWidget().model
+    qtbot.waitUntil(lambda: model.rowCount() == 5 and model.columnCount() == 2, timeout=5_000)
+    qtbot.waitUntil(lambda: model.index(4, 1).data() == "e", timeout=5_000)
+    tabs.close_all()
+    assert not tabs.isVisible()
+    _submit(shared, qtbot, console, "rm(ide_x)")
+    qtbot.waitUntil(lambda: _env_row(window, "ide_x") < 0, timeout=5_000)
+
+
+def test_view_at_the_console_and_the_quick_plot_action(shared, qtbot, tmp_path: Path) -> None:
+    window, console = _window(shared, qtbot, tmp_path)
+    with qtbot.waitSignal(window.data_service.sig_view_opened, timeout=10_000):
+        console.submit("View(mtcars)")
+    viewer = window.data_views.currentWidget()
+    qtbot.waitUntil(lambda: viewer.model.index(0, 0).data() == "21.0", timeout=5_000)
+    assert window.data_views.tabText(window.data_views.currentIndex()) == "mtcars"
+    menu = viewer.header_menu(0)
+    quick = next(a for a in menu.actions() if "Quick plot" in a.text())
+    assert quick.isEnabled()
+    quick.trigger()
+    qtbot.waitUntil(lambda: any(isinstance(w, QuickPlotWindow) for w in window.plots.windows), timeout=10_000)
+    for w in list(window.plots.windows):
+        w.close()
+    window.data_views.close_all()
+    count = 'length(ls(get(".wd.views", "tools:webr_desktop")$views))'
+    qtbot.waitUntil(lambda: shared.eval(qtbot, count) == 0, timeout=5_000)  # R let go of the data
