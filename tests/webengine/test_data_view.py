@@ -188,6 +188,14 @@ def test_filters_match_r_and_a_bad_expression_keeps_the_rows(qtbot, shared: RDri
     assert model.rowCount() == 32 and not model.meta.filtered
 
 
+def test_two_filter_edits_before_r_answers_both_apply(qtbot, shared: RDriver, views: DataViewService) -> None:
+    model = view(qtbot, shared, views, "View(mtcars)")
+    model.set_column_filter(0, ColumnFilter(0, "range", (20, None)))
+    model.set_column_filter(1, ColumnFilter(1, "range", (None, 4)))  # sent before R answered
+    qtbot.waitUntil(lambda: len(model.filters) == 2, timeout=10_000)
+    assert model.rowCount() == shared.eval(qtbot, "with(mtcars, sum(mpg >= 20 & cyl <= 4))")
+
+
 def test_column_filters_of_each_kind(qtbot, shared: RDriver, views: DataViewService) -> None:
     shared.run(qtbot, 'kinds <- data.frame(s = c("Apple", "banana", NA, "cherry"), f = factor(c("u", "v", "w", NA)),'
                       ' l = c(TRUE, FALSE, NA, TRUE), d = as.Date("2024-01-01") + 0:3)')

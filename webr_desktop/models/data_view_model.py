@@ -73,6 +73,10 @@ class DataViewModel(QAbstractTableModel):
         self._outdated = meta.changed
         self._gone = ""  # why R no longer has this view ("": it has)
         self._closed = False
+        # The filter last asked of R while replies are due, so a second edit made before R
+        # answers the first builds on it instead of on the stale shown state.
+        self._asked_filter: tuple[list[ColumnFilter], str] | None = None
+        self._filters_due = 0
         self._pump_timer = QTimer(self, singleShot=True, interval=0)
         self._pump_timer.timeout.connect(self._pump)
         self._na_font: QFont | None = None
@@ -237,13 +241,26 @@ class DataViewModel(QAbstractTableModel):
     # ------------------------------------------------------------------ commands
     def set_filter(self, filters: list[ColumnFilter] | None = None, expr: str | None = None) -> None:
         """Filter in R (None keeps that part as it is); a bad expression keeps the old rows."""
-        filters = self.filters if filters is None else filters
-        expr = self._meta.expr if expr is None else expr
-        self._update_meta(f".wd.view_filter({self.view_id}L, {filters_r_code(filters)}, {r_string(expr)})")
+        asked_filters, asked_expr = self._asked_filter or (self.filters, self._meta.expr)
+        filters = asked_filters if filters is None else filters
+        expr = asked_expr if expr is None else expr
+        if not self._usable():
+            return
+        self._asked_filter = (list(filters), expr)
+        self._filters_due += 1
+        request = self._session.eval(f".wd.view_filter({self.view_id}L, {filters_r_code(filters)}, {r_string(expr)})")
+        request.sig_finished.connect(lambda value: (self._filter_answered(), self._on_meta(value, False)))
+        request.sig_failed.connect(lambda error: (self._filter_answered(), self._on_meta_failed(error)))
+
+    def _filter_answered(self) -> None:
+        self._filters_due -= 1
+        if self._filters_due <= 0:
+            self._filters_due, self._asked_filter = 0, None
 
     def set_column_filter(self, col: int, new: ColumnFilter | None) -> None:
         """Replace (or with None, drop) the filter on one column."""
-        self.set_filter([f for f in self.filters if f.col != col] + ([new] if new is not None else []))
+        current = self._asked_filter[0] if self._asked_filter else self.filters
+        self.set_filter([f for f in current if f.col != col] + ([new] if new is not None else []))
 
     def clear_filters(self) -> None:
         self.set_filter([], "")
