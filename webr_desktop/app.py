@@ -104,6 +104,7 @@ def build_window(session: RSession, settings: QSettings, history: History, proje
     window.environment = _add_environment(window, session)
     window.environment.sig_view_requested.connect(window.data_service.open_name)
     window.plots = _add_plots(window, session, settings, project)
+    window.help = _add_help(window, session)
     if project is not None:
         window.setWindowTitle(f"{project.resolve().name} — webR Desktop")
     window.sig_interrupt_requested.connect(session.interrupt)
@@ -174,6 +175,19 @@ def _add_plots(window, session: RSession, settings: QSettings, project: Path | N
     service.sig_problem.connect(pane.set_notice)
     service.sig_quick_plot.connect(actions.quick_plot)
     return actions
+
+
+def _add_help(window, session: RSession):
+    """The Help pane, tabbed with Plots; it comes forward when R shows a help page."""
+    from webr_desktop.models.help_service import HelpService
+    from webr_desktop.ui.help.help_pane import HelpPane
+
+    service = HelpService(session, window)
+    pane = HelpPane(service)
+    dock = window.add_side_pane("Help", pane)
+    window.add_menu("&Help", pane.menu_actions())
+    pane.sig_raise_requested.connect(lambda: (dock.show(), dock.raise_()))
+    return pane
 
 
 def open_ide(info: RuntimeInfo, settings: QSettings, project: Path | None = None):

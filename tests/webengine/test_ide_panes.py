@@ -71,3 +71,14 @@ def test_view_at_the_console_and_the_quick_plot_action(shared, qtbot, tmp_path: 
     window.data_views.close_all()
     count = 'length(ls(get(".wd.views", "tools:webr_desktop")$views))'
     qtbot.waitUntil(lambda: shared.eval(qtbot, count) == 0, timeout=5_000)  # R let go of the data
+
+
+def test_help_at_the_console_shows_in_the_help_pane(shared, qtbot, tmp_path: Path) -> None:
+    window, console = _window(shared, qtbot, tmp_path)
+    _submit(shared, qtbot, console, "?lm")
+    browser = window.help.browser
+    qtbot.waitUntil(lambda: "Fitting Linear Models" in browser.toPlainText(), timeout=15_000)
+    assert window.help.isVisible()  # its dock came forward over the Plots pane
+    menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
+    back = next(a for a in menus["Help"].actions() if a.text().replace("&", "").startswith("Back"))
+    assert not back.isEnabled()
