@@ -53,6 +53,16 @@ def test_run_file_with_warnings_readline_and_quit_status(tmp_path: Path) -> None
     assert result.stderr == "Warning message:\ncareful\nWarning message:\nIn g() : in g\n"
 
 
+def test_a_long_script_runs_whole(tmp_path: Path) -> None:
+    # webR's console reads at most 4096 bytes per line: the script must not go in as one.
+    lines = [f'v{i} <- "{"x" * 60}"' for i in range(300)]  # ~21 KB
+    script = tmp_path / "long.R"
+    script.write_text("\n".join([*lines, "cat(length(ls(pattern = '^v')), nchar(v299), '\\n')"]), encoding="utf-8")
+    result = _cli("run", str(script))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "300 60 \n"
+
+
 def test_parse_error_exits_1() -> None:
     result = _cli("run", "-e", "x <- (1")
     assert result.returncode == 1

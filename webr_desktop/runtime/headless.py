@@ -69,11 +69,14 @@ class ScriptRunner(QObject):
 
     def _on_session_prompt(self, prompt: str) -> None:
         if self._phase == "starting":
-            self._phase = "running"
-            code = f".wd.run_text({r_string(self._source)}, {r_string(self._filename)})"
-            if self._plots is not None:  # keep every recording: each one becomes a file
-                code = f".wd.plots$keep <- .Machine$integer.max; {code}"
-            self._session.write_console(code)
+            self._phase = "loading"
+            # The source goes in by eval: webR's console reads at most 4096 bytes per line,
+            # so a longer script sent as console input would leave R waiting for the rest.
+            request = self._session.eval(
+                f'assign(".wd.script", {r_string(self._source)}, "tools:webr_desktop"); NULL'
+            )
+            request.sig_finished.connect(self._on_source_loaded)
+            request.sig_failed.connect(self._on_session_failure)
         elif self._phase == "running" and prompt.startswith(">"):
             self._phase = "status"
             request = self._session.eval('get(".wd.status", "tools:webr_desktop")')
@@ -83,6 +86,13 @@ class ScriptRunner(QObject):
             # readline() and friends: a script run has no terminal, so input is empty
             # (what Rscript's non-interactive readline() returns).
             self._session.write_console("")
+
+    def _on_source_loaded(self, _value: object) -> None:
+        self._phase = "running"
+        code = f'.wd.run_text(get(".wd.script", "tools:webr_desktop"), {r_string(self._filename)})'
+        if self._plots is not None:  # keep every recording: each one becomes a file
+            code = f".wd.plots$keep <- .Machine$integer.max; {code}"
+        self._session.write_console(code)
 
     def _on_status(self, status: object) -> None:
         self._status = EXIT_OK if status == 0 else EXIT_R_ERROR
