@@ -105,6 +105,7 @@ def build_window(session: RSession, settings: QSettings, history: History, proje
     window.environment.sig_view_requested.connect(window.data_service.open_name)
     window.plots = _add_plots(window, session, settings, project)
     window.help = _add_help(window, session)
+    window.raise_side_pane("Plots")  # Help waits behind it until R shows a page
     if project is not None:
         window.setWindowTitle(f"{project.resolve().name} — webR Desktop")
     window.sig_interrupt_requested.connect(session.interrupt)
@@ -164,6 +165,7 @@ def _add_plots(window, session: RSession, settings: QSettings, project: Path | N
     service = PlotService(session, history, window)
     pane = PlotsPane(history)
     window.add_side_pane("Plots", pane)
+    history.sig_added.connect(lambda: window.raise_side_pane("Plots"))
     window.add_menu("&Plots", pane.menu_actions())
     actions = PlotActions(service, pane, settings, project or Path.cwd(), window)
     pane.sig_view_resized.connect(service.set_view_size)
@@ -184,9 +186,9 @@ def _add_help(window, session: RSession):
 
     service = HelpService(session, window)
     pane = HelpPane(service)
-    dock = window.add_side_pane("Help", pane)
+    window.add_side_pane("Help", pane)
     window.add_menu("&Help", pane.menu_actions())
-    pane.sig_raise_requested.connect(lambda: (dock.show(), dock.raise_()))
+    pane.sig_raise_requested.connect(lambda: window.raise_side_pane("Help"))
     return pane
 
 

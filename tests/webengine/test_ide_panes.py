@@ -26,6 +26,11 @@ def _submit(shared, qtbot, console, code: str) -> None:
     qtbot.waitUntil(lambda: shared.prompts > prompts and shared.session.state is SessionState.IDLE, timeout=15_000)
 
 
+def _in_front(widget) -> bool:
+    """Shown and not behind another tab (a tabbed dock stays isVisible() when covered)."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
 def _env_row(window, name: str) -> int:
     model = window.environment.table.model()
     for row in range(model.rowCount()):
@@ -78,7 +83,17 @@ def test_help_at_the_console_shows_in_the_help_pane(shared, qtbot, tmp_path: Pat
     _submit(shared, qtbot, console, "?lm")
     browser = window.help.browser
     qtbot.waitUntil(lambda: "Fitting Linear Models" in browser.toPlainText(), timeout=15_000)
-    assert window.help.isVisible()  # its dock came forward over the Plots pane
+    qtbot.waitUntil(lambda: _in_front(window.help), timeout=5_000)  # it came forward over Plots
     menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
     back = next(a for a in menus["Help"].actions() if a.text().replace("&", "").startswith("Back"))
     assert not back.isEnabled()
+
+
+def test_plots_come_forward_when_r_draws(shared, qtbot, tmp_path: Path) -> None:
+    window, console = _window(shared, qtbot, tmp_path)
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: _in_front(window.plots.pane) and not _in_front(window.help))  # at start
+    _submit(shared, qtbot, console, "?mean")
+    qtbot.waitUntil(lambda: _in_front(window.help) and not _in_front(window.plots.pane), timeout=15_000)
+    _submit(shared, qtbot, console, "plot(1:3)")
+    qtbot.waitUntil(lambda: _in_front(window.plots.pane) and not _in_front(window.help), timeout=10_000)

@@ -34,6 +34,7 @@ class PlotHistory(QObject):
     """Entries plus the one being shown; widgets listen, PlotService feeds it."""
 
     sig_changed = Signal()  # entries added/removed or another entry became current
+    sig_added = Signal()  # R drew a new plot (the pane comes forward, like RStudio's)
     sig_image_changed = Signal(int)  # uid of an entry whose image was replaced
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -68,6 +69,7 @@ class PlotHistory(QObject):
         self._entries.append(entry)
         self._index = len(self._entries) - 1
         self.sig_changed.emit()
+        self.sig_added.emit()
 
     def update_image(self, uid: int, png: bytes, width: int, height: int) -> None:
         entry = self.find(uid)

@@ -75,6 +75,13 @@ class MainWindow(QMainWindow):
         self._groups.setdefault(group, []).append(dock)
         return dock
 
+    def raise_side_pane(self, title: str) -> None:
+        """Bring a side pane to the front of its tab group."""
+        dock = self.findChild(QDockWidget, f"dock:{title}")
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+
     def add_menu(self, title: str, actions: list[QAction]) -> QMenu:
         """A menu of a pane's commands (their shortcuts then work from anywhere in the window)."""
         menu = self.menuBar().addMenu(title)
