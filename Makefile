@@ -31,6 +31,7 @@ bench: setup
 	$(PY) bench/console_flood.py
 	$(PY) bench/plots.py
 	$(PY) bench/quick_plot.py
+	$(PY) bench/data_viewer.py
 
 clean:
 	rm -rf $(VENV) wasm/dist
