@@ -28,7 +28,7 @@ from webr_desktop.models.environment import EnvironmentModel
 # Initial widths from typical texts (measuring 10,000 rows to fit them would be slow); Value
 # takes the rest of the pane. The padding leaves room for the header's sort arrow.
 COLUMN_SAMPLES = {EnvironmentModel.NAME: "my_data", EnvironmentModel.TYPE: "data.frame",
-                  EnvironmentModel.DIMS: "32 × 111", EnvironmentModel.SIZE: "88.8 KB"}
+                  EnvironmentModel.DIMS: "1000000 × 10", EnvironmentModel.SIZE: "88.8 KB"}
 COLUMN_PADDING = 14
 
 
