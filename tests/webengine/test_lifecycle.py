@@ -19,6 +19,19 @@ def test_restart_gives_a_fresh_r_and_fails_pending_evals(fresh, qtbot) -> None:
     assert fresh.eval(qtbot, 'exists("precious")') is False
 
 
+def test_a_request_made_when_another_fails_at_restart_runs_in_the_new_r(fresh, qtbot) -> None:
+    first = fresh.session.eval("Sys.sleep(5); 1")
+    again: list = []
+    first.sig_failed.connect(lambda _reason: again.append(fresh.session.eval("6 * 7")))
+    second = fresh.session.eval("Sys.sleep(5); 2")  # still pending while the first fails
+    with qtbot.waitSignal(second.sig_failed, timeout=5_000):
+        fresh.session.restart()
+    assert len(again) == 1
+    with qtbot.waitSignal(again[0].sig_finished, timeout=30_000) as done:
+        pass
+    assert done.args[0] == 42
+
+
 def test_crashed_page_is_reported_and_next_input_starts_a_new_r(fresh, qtbot) -> None:
     pid = fresh.session._page.render_process_pid()
     assert pid > 0

@@ -207,10 +207,13 @@ class RSession(QObject):
 
     # ----------------------------------------------------------------- internals
     def _teardown(self, reason: str, *, now: bool = False) -> None:
-        for request in self._pending.values():
+        # A slot may ask again as soon as it hears of the failure: its new request waits
+        # for the next page (sent on ready), not for the one being torn down.
+        self._info = None
+        pending, self._pending = self._pending, {}
+        for request in pending.values():
             request.sig_failed.emit(reason)
             request.deleteLater()
-        self._pending.clear()
         if self._page is not None:
             self._page.sig_load_failed.disconnect(self._on_page_load_failed)
             self._page.sig_render_terminated.disconnect(self._on_page_render_terminated)
