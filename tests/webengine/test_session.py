@@ -145,3 +145,14 @@ def test_interrupt_at_idle_prompt_keeps_next_line(shared, qtbot) -> None:
     shared.session.write_console("cat('still-here\\n')")
     qtbot.waitUntil(lambda: ("stdout", "still-here") in shared.events[mark:], timeout=5_000)
     qtbot.waitUntil(lambda: shared.session.state is SessionState.IDLE, timeout=5_000)
+
+
+def test_command_finished_once_per_console_input_and_never_for_evals(shared, qtbot) -> None:
+    finished: list[int] = []
+    shared.session.sig_command_finished.connect(lambda: finished.append(1))
+    shared.run(qtbot, "cf_a <- 1\ncf_b <- 2\ncf_c <- 3")  # a pasted block: one command's worth
+    assert len(finished) == 1
+    shared.eval(qtbot, "cf_a + cf_b")
+    assert len(finished) == 1
+    shared.run(qtbot, "rm(cf_a, cf_b, cf_c)")
+    assert len(finished) == 2

@@ -34,12 +34,10 @@ class DataViewService(QObject):
         super().__init__(parent)
         self._session = session
         self._models: dict[int, DataViewModel] = {}
-        self._command_ran = False  # console input was sent since the last prompt
         self._checking = False
         self._check_again = False
         session.sig_message_received.connect(self._on_session_message)
-        session.sig_input_sent.connect(self._on_session_input_sent)
-        session.sig_prompt_shown.connect(self._on_session_prompt_shown)
+        session.sig_command_finished.connect(self._check_changed)
         session.sig_started.connect(lambda _ready: self._forget_all("R was restarted: this data is no longer in R."))
         session.sig_closed.connect(lambda _status: self._forget_all("R quit: this data is no longer in R."))
         session.sig_crashed.connect(lambda _reason: self._forget_all("R crashed: this data is no longer in R."))
@@ -79,15 +77,6 @@ class DataViewService(QObject):
             log.warning("wd-view message without an id dropped: %r", msg.data)
             return
         self._open(f".wd.view_meta({view_id}L)")
-
-    def _on_session_input_sent(self, _prompt: str, _line: str) -> None:
-        self._command_ran = True
-
-    def _on_session_prompt_shown(self, _prompt: str) -> None:
-        if not self._command_ran:
-            return
-        self._command_ran = False
-        self._check_changed()
 
     def _check_changed(self) -> None:
         """One eval per command, and only while views are open."""

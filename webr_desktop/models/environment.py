@@ -275,14 +275,12 @@ class EnvironmentService(QObject):
         self._in_flight = False
         self._queued = False  # a refresh was asked for while one ran
         self._need_full = True  # R's snapshot and the model may differ: start over
-        self._input_seen = False  # console input went to R since its last prompt
         self.last_refresh_ms: float | None = None  # request sent -> model updated, measured here
         self.last_r_ms: float | None = None  # the time .wd.env_update took inside R
         self.last_changed_count = 0  # rows R sent in the last refresh (new or changed)
         self.last_removed_count = 0
         self.last_reset = False  # the last refresh was a full one
-        session.sig_input_sent.connect(self._on_session_input_sent)
-        session.sig_prompt_shown.connect(self._on_session_prompt_shown)
+        session.sig_command_finished.connect(self.refresh)
         session.sig_started.connect(self._on_session_started)
         if session.state is SessionState.IDLE:  # built for a session that already runs
             self.refresh()
@@ -368,16 +366,7 @@ class EnvironmentService(QObject):
         QTimer.singleShot(0, self, report)
 
     # ------------------------------------------------------------------ session
-    def _on_session_input_sent(self, _prompt: str, _line: str) -> None:
-        self._input_seen = True
-
-    def _on_session_prompt_shown(self, _prompt: str) -> None:
-        if self._input_seen:
-            self._input_seen = False
-            self.refresh()
-
     def _on_session_started(self, _ready: object) -> None:
         """A new R: its environment is empty (or restored by R itself); show exactly that."""
-        self._input_seen = False
         self.model.clear()
         self.refresh(full=True)

@@ -59,6 +59,7 @@ class RSession(QObject):
     sig_start_failed = Signal(str)
     sig_output_received = Signal(object)  # list[tuple[stream, text]] in order
     sig_prompt_shown = Signal(str)  # R waits for input with this prompt
+    sig_command_finished = Signal()  # console input ran and R waits again (panes refresh)
     sig_input_sent = Signal(str, str)  # (prompt, line) as R received it: the echo
     sig_busy_changed = Signal(bool)
     sig_closed = Signal(int)  # R quit, with its exit status
@@ -84,6 +85,7 @@ class RSession(QObject):
         self._busy = False
         self._width: int | None = None
         self._awaiting_input = False  # R prompted and we have not sent a line since
+        self._input_since_prompt = False  # a line was sent since R last showed a prompt
         self._interrupt_pending = False  # typed input is held
         self._interrupt_unresolved = False  # R has not yet shown it handled the interrupt
         self._prompts_since_interrupt = 0
@@ -116,7 +118,7 @@ class RSession(QObject):
         self._state = SessionState.STARTING
         self._info = None
         self._prompt = "> "
-        self._awaiting_input = False
+        self._awaiting_input = self._input_since_prompt = False
         self._interrupt_pending = self._interrupt_unresolved = False
         self._bridge = Bridge(self)
         self._bridge.sig_ready.connect(self._on_bridge_ready)
@@ -241,6 +243,7 @@ class RSession(QObject):
         line = self._queue.popleft()
         self._state = SessionState.BUSY
         self._awaiting_input = False
+        self._input_since_prompt = True
         self._set_busy(True)
         self.sig_input_sent.emit(self._prompt, line)
         assert self._bridge is not None
@@ -315,6 +318,9 @@ class RSession(QObject):
             return
         self._set_busy(False)
         self.sig_prompt_shown.emit(prompt)
+        if self._input_since_prompt:
+            self._input_since_prompt = False
+            self.sig_command_finished.emit()
 
     def _on_interrupt_guard_timeout(self) -> None:
         if self._interrupt_pending:
