@@ -41,3 +41,11 @@ def test_reply_ready_failed() -> None:
                           '"channel":"SharedArrayBuffer","isolated":true}')
     assert ready == Ready("0.6.0", "4.6.0", "SharedArrayBuffer", True)
     assert parse_payload('{"kind":"failed","error":"no wasm"}') == Failed("no wasm")
+
+
+def test_r_error_text_drops_webrs_prefix_only() -> None:
+    from webr_desktop.core.messages import r_error_text
+
+    assert r_error_text("Error in unknown source: object 'x' not found") == "object 'x' not found"
+    assert r_error_text("Error: boom") == "boom"
+    assert r_error_text("a warning: Error: kept") == "a warning: Error: kept"

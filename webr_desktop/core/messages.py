@@ -8,6 +8,7 @@ reported without dropping the good elements around it.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, NamedTuple, Union
 
 
@@ -113,3 +114,11 @@ def parse_payload(text: str) -> Payload:
 def _short(value: Any, limit: int = 120) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_R_ERROR_PREFIX = re.compile(r"^Error(?: in unknown source)?: ")  # how webR's evalR words errors
+
+
+def r_error_text(error: str) -> str:
+    """R's error message from a failed eval, without webR's "Error in unknown source:" prefix."""
+    return _R_ERROR_PREFIX.sub("", error, count=1)

@@ -14,9 +14,9 @@ import logging
 from PySide6.QtCore import QObject, Signal
 
 from webr_desktop.core.data_view import ViewMeta, as_list
-from webr_desktop.core.messages import Message
+from webr_desktop.core.messages import Message, r_error_text
 from webr_desktop.core.rcode import r_string
-from webr_desktop.models.data_view_model import DataViewModel, readable
+from webr_desktop.models.data_view_model import DataViewModel
 from webr_desktop.runtime.session import RSession
 
 __all__ = ["DataViewModel", "DataViewService"]
@@ -57,7 +57,7 @@ class DataViewService(QObject):
     def _open(self, code: str) -> None:
         request = self._session.eval(code)
         request.sig_finished.connect(self._on_meta)
-        request.sig_failed.connect(lambda err: self.sig_problem.emit(readable(err)))
+        request.sig_failed.connect(lambda err: self.sig_problem.emit(r_error_text(err)))
 
     def _on_meta(self, value: object) -> None:
         try:

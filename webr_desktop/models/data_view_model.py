@@ -19,6 +19,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor, QFont
 
 from webr_desktop.core.data_view import Block, ColumnFilter, LruCache, ViewMeta, filters_r_code
+from webr_desktop.core.messages import r_error_text
 from webr_desktop.core.rcode import r_string
 from webr_desktop.runtime.session import RSession
 
@@ -37,14 +38,6 @@ Key = tuple[int, int]  # (row block, column block)
 
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-
-
-def readable(error: str) -> str:
-    """R's error message without webR's "Error in unknown source:" wrapping."""
-    for prefix in ("Error in unknown source: ", "Error: "):
-        if error.startswith(prefix):
-            return error[len(prefix):]
-    return error
 
 
 class DataViewModel(QAbstractTableModel):
@@ -273,7 +266,7 @@ class DataViewModel(QAbstractTableModel):
         """The column, in the view's order and filter, in the app's native plot window."""
         if self._usable():
             request = self._session.eval(f".wd.view_quickplot({self.view_id}L, {col + 1}L)")
-            request.sig_failed.connect(lambda err: self.sig_problem.emit(f"Quick plot: {readable(err)}"))
+            request.sig_failed.connect(lambda err: self.sig_problem.emit(f"Quick plot: {r_error_text(err)}"))
 
     def request_column_info(self, col: int) -> None:
         """Ask R for a column's range or levels; ``sig_column_info_loaded`` answers."""
@@ -281,7 +274,7 @@ class DataViewModel(QAbstractTableModel):
             request = self._session.eval(f".wd.view_column_info({self.view_id}L, {col + 1}L)")
             request.sig_finished.connect(lambda value: self.sig_column_info_loaded.emit(
                 col, value if isinstance(value, dict) else {}))
-            request.sig_failed.connect(lambda err: self.sig_problem.emit(readable(err)))
+            request.sig_failed.connect(lambda err: self.sig_problem.emit(r_error_text(err)))
 
     def close(self) -> None:
         """The viewer is gone: R drops its reference to the object."""
@@ -345,7 +338,7 @@ class DataViewModel(QAbstractTableModel):
         self.sig_meta_changed.emit()
 
     def _on_meta_failed(self, error: str) -> None:
-        self.sig_problem.emit(readable(error))  # R kept its state: the old rows, sort and filter stand
+        self.sig_problem.emit(r_error_text(error))  # R kept its state: the old rows, sort and filter stand
 
     def _want(self, key: Key, demanded: bool = True) -> None:
         """Queue a block (called from data(): only bookkeeping, no signals)."""
@@ -435,5 +428,5 @@ class DataViewModel(QAbstractTableModel):
         self._in_flight.discard(key)
         self._failed.add(key)  # no retry loop; a reset (sort, filter, refresh) tries again
         if len(self._failed) == 1:
-            self.sig_problem.emit(readable(error))
+            self.sig_problem.emit(r_error_text(error))
         self._pump()

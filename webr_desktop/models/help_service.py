@@ -12,20 +12,18 @@ restart. Each navigation supersedes the ones still on their way: a late answer i
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
 from webr_desktop.core.help_links import HelpLink, parse_link
-from webr_desktop.core.messages import Message
+from webr_desktop.core.messages import Message, r_error_text
 from webr_desktop.core.rcode import r_string
 from webr_desktop.runtime.session import RSession
 
 log = logging.getLogger(__name__)
 
 MAX_HISTORY = 100
-_ERROR_PREFIX = re.compile(r"^Error(?: in unknown source)?: ")  # webR's evalR error text
 
 
 @dataclass(frozen=True)
@@ -251,5 +249,5 @@ def _page_from_r(value: object, anchor: str) -> HelpPage | None:
 
 def _readable_error(error: str) -> str:
     """R's error text without webR's prefixes, as one would read it in the console."""
-    text = _ERROR_PREFIX.sub("", error.strip(), count=1)
+    text = r_error_text(error.strip())
     return text or "R could not show this help page."
