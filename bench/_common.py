@@ -16,7 +16,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -335,3 +336,16 @@ class BarePage:
         self.page.setWebChannel(None)
         shiboken6.delete(self.page)  # pages must go before their profile
         shiboken6.delete(self.profile)
+
+
+@contextmanager
+def bare_page() -> Iterator[BarePage]:
+    """A bare webR page on its own server, ready for requests; both closed afterwards."""
+    server = BareServer().start()
+    page = BarePage(server.url())
+    try:
+        page.wait_ready()
+        yield page
+    finally:
+        page.close()
+        server.close()

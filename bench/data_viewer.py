@@ -27,8 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    BarePage,
-    BareServer,
+    bare_page,
     build_app,
     emit_json,
     init_qt,
@@ -134,10 +133,7 @@ def measure_sort(parts, runs: int) -> list[float]:
 
 
 def measure_stock(runs: int) -> tuple[list[float], int]:
-    server = BareServer().start()
-    page = BarePage(server.url())
-    try:
-        page.wait_ready()
+    with bare_page() as page:
         page.request("eval", "{ df5 <- as.data.frame(matrix(runif(5e5), ncol = 5)); 0 }", 60)
         times, size = [], 0
         for i in range(runs + 1):  # the first is a warm-up (R's first format.data.frame)
@@ -147,9 +143,6 @@ def measure_stock(runs: int) -> tuple[list[float], int]:
             size = int(value)
             pause(50)
         return times, size
-    finally:
-        page.close()
-        server.close()
 
 
 def main() -> int:

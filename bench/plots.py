@@ -24,8 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
-    BarePage,
-    BareServer,
+    bare_page,
     Waiter,
     build_app,
     emit_json,
@@ -98,10 +97,7 @@ def measure_exports(parts, runs: int) -> tuple[dict[str, float], dict[str, float
 
 
 def measure_bare(runs: int, width: int, height: int) -> list[float]:
-    server = BareServer().start()
-    page = BarePage(server.url())
-    try:
-        page.wait_ready()
+    with bare_page() as page:
         device = f"function(...) webr::canvas(width = {width}, height = {height}, bg = 'white')"
         page.request("eval", f"{{ options(device = {device}); 0 }}", 30)
         times = []
@@ -111,9 +107,6 @@ def measure_bare(runs: int, width: int, height: int) -> list[float]:
                 times.append(ms)
             pause(50)
         return times
-    finally:
-        page.close()
-        server.close()
 
 
 def main() -> int:
