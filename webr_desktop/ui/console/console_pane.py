@@ -16,6 +16,7 @@ from webr_desktop.core.history import History
 from webr_desktop.runtime.session import RSession
 from webr_desktop.ui.console.input_line import ConsoleInputLine
 from webr_desktop.ui.console.output_view import INPUT, NOTICE, ConsoleOutputView
+from webr_desktop.ui.editor.completer import CompletionSource
 
 WIDTH_DEBOUNCE_MS = 150
 # Quick commands never flash the busy bar: showing/hiding it on every round trip costs a
@@ -83,6 +84,10 @@ class ConsolePane(QWidget):
     # ----------------------------------------------------------------- public
     def clear(self) -> None:
         self.output.clear_output()
+
+    def set_completions(self, completions: CompletionSource | None) -> None:
+        """Tab/Ctrl+Space in the input line complete from this service (R's own engine)."""
+        self.input.set_completions(completions)
 
     def show_notice(self, text: str) -> None:
         self.output.append_lines([(NOTICE, line) for line in text.split("\n")])

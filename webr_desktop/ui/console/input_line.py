@@ -2,7 +2,8 @@
 
 A QPlainTextEdit (not a QLineEdit) so a multi-line paste can be intercepted: every complete
 pasted line is submitted in order, like pasting into R's terminal; the last partial line
-stays for editing.
+stays for editing. Tab (after a name) and Ctrl+Space complete with R's own completions
+once ``set_completions`` gave it a completion service.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QTextCursor
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QWidget
+
+from webr_desktop.ui.editor.completer import POPUP_KEYS, CompletionPopup, CompletionSource, follows_token
 
 
 class ConsoleInputLine(QPlainTextEdit):
@@ -27,6 +30,11 @@ class ConsoleInputLine(QPlainTextEdit):
         self.setTabChangesFocus(False)
         self.document().setDocumentMargin(0)
         self._fit_height()
+        self.completion = CompletionPopup(self)
+
+    def set_completions(self, completions: CompletionSource | None) -> None:
+        """Where Tab/Ctrl+Space completions come from (None: no completions)."""
+        self.completion.set_source(completions)
 
     def text(self) -> str:
         return self.toPlainText()
@@ -46,7 +54,11 @@ class ConsoleInputLine(QPlainTextEdit):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key, mods = event.key(), event.modifiers()
         ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        if self.completion.is_visible() and key in POPUP_KEYS:
+            event.ignore()  # the completion popup takes these
+        elif (key == Qt.Key.Key_Tab and not ctrl and follows_token(self)) or (ctrl and key == Qt.Key.Key_Space):
+            self.completion.request()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             line = self.text()
             self.clear()
             self.sig_lines_submitted.emit([line])
@@ -65,6 +77,7 @@ class ConsoleInputLine(QPlainTextEdit):
             self.paste()
         else:
             super().keyPressEvent(event)
+            self.completion.after_key(event)
 
     def insertFromMimeData(self, source: QMimeData) -> None:  # noqa: N802
         if not source.hasText():
