@@ -1,11 +1,13 @@
 """MainWindow: menus, status bar and the pane layout.
 
-The console sits in a vertical splitter in the centre (the script editor will join it above);
+The console sits in a vertical splitter in the centre (script editor and data viewers above);
 other panes (plots, help, environment, files) dock around it as tabbed dock widgets. The
 window knows panes only as widgets; app.py builds and wires them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -24,6 +26,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self._settings = settings
         self._groups: dict[str, list[QDockWidget]] = {}  # side-pane group -> its docks
+        self._close_guard: Callable[[], bool] = lambda: True
         self.setWindowTitle("webR Desktop")
         self.resize(1100, 720)
         self.setDockNestingEnabled(True)
@@ -38,15 +41,17 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy_label)
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        self.file_menu = self.menuBar().addMenu("&File")
+        self._quit_action = QAction("&Quit", self)
+        self._quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self._quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(self._quit_action)
 
         session_menu = self.menuBar().addMenu("&Session")
         self.interrupt_action = QAction("&Interrupt R", self)
-        self.interrupt_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        # Not Ctrl+Shift+C: that is the editor's comment toggle, as in RStudio. The console
+        # also interrupts on Esc and Ctrl+C.
+        self.interrupt_action.setShortcut(QKeySequence("Ctrl+Alt+C"))
         self.interrupt_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.interrupt_action.triggered.connect(self.sig_interrupt_requested)
         self.restart_action = QAction("&Restart R", self)
@@ -82,6 +87,22 @@ class MainWindow(QMainWindow):
             dock.show()
             dock.raise_()
 
+    def add_file_actions(self, actions: list[QAction | QMenu | None]) -> None:
+        """Put a pane's file commands in the File menu above Quit (None = a separator)."""
+        for item in actions:
+            if item is None:
+                self.file_menu.insertSeparator(self._quit_action)
+            elif isinstance(item, QMenu):
+                self.file_menu.insertMenu(self._quit_action, item)
+            else:
+                self.file_menu.insertAction(self._quit_action, item)
+                item.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.file_menu.insertSeparator(self._quit_action)
+
+    def set_close_guard(self, guard: Callable[[], bool]) -> None:
+        """``guard()`` runs before the window closes; False keeps it open (unsaved files)."""
+        self._close_guard = guard
+
     def add_menu(self, title: str, actions: list[QAction]) -> QMenu:
         """A menu of a pane's commands (their shortcuts then work from anywhere in the window)."""
         menu = self.menuBar().addMenu(title)
@@ -109,6 +130,9 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self._close_guard():
+            event.ignore()
+            return
         self._settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
         self._settings.setValue(SETTINGS_STATE, self.saveState())
         self._settings.sync()
