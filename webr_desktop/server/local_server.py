@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from webr_desktop.server.blob_inbox import BLOB_PATH, MAX_BLOB, BlobInbox
+from webr_desktop.server.drive import DRIVE_PATH, DriveFS
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     """Routes one request: Host check, then body-secret API, then URL secret, then files."""
 
     protocol_version = "HTTP/1.1"
+    # webR's DRIVEFS requests are synchronous: headers and body leave in two writes, and
+    # Nagle + delayed ACK would add ~40 ms to each one (file.exists: 45 ms -> 4 ms).
+    disable_nagle_algorithm = True
     server_version = "webr-desktop"
     sys_version = ""
     timeout = IDLE_TIMEOUT
@@ -302,6 +306,10 @@ class LocalServer:
         self._closed = False
         self.blobs = BlobInbox()  # the page's binary uploads, for Python to take by id
         self.add_handler(BLOB_PATH, self.blobs.handle, max_body=MAX_BLOB)
+        self.drives = DriveFS()  # host folders for webR's DRIVEFS; empty until one is added
+        # A put carries a whole file in base64 (4/3 of its size): allow files of ~380 MB.
+        self.add_handler(DRIVE_PATH, self.drives.handle, body_secret_field="browsingContextId",
+                         max_body=512 * 1024 * 1024)
 
     @property
     def secret(self) -> str:
