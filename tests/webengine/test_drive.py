@@ -1,0 +1,162 @@
+"""Host folders in the real webR: R reads and writes the user's files through DRIVEFS and our
+``/api/drive`` handler; host-side changes show at the next command; Restart R restores mounts."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path, PureWindowsPath
+
+import pytest
+
+from webr_desktop.core.rcode import r_string
+from webr_desktop.models.project import ProjectService, collides, natural_mount_point
+from webr_desktop.app import new_project
+from webr_desktop.server.local_server import LocalServer
+from tests.webengine.driver import RDriver
+
+
+@pytest.fixture(scope="module")
+def folder() -> Iterator[Path]:
+    """A project folder outside /tmp where possible, so R sees it at its own host path."""
+    base = "/var/tmp" if os.access("/var/tmp", os.W_OK) else None
+    path = Path(tempfile.mkdtemp(prefix="wd-drive-", dir=base)).resolve()
+    (path / "outside-target").mkdir()
+    proj = path / "proj"
+    proj.mkdir()
+    yield proj
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def project(shared: RDriver, server: LocalServer, folder: Path) -> ProjectService:
+    return new_project(shared.session, server)  # as app.py builds it: the server's own drives
+
+
+def opened(qtbot, shared: RDriver, project: ProjectService, folder: Path) -> str:
+    """Open ``folder`` (once) and return R's working directory."""
+    if project.folder != folder:
+        with qtbot.waitSignal(project.sig_working_dir_changed, timeout=15_000) as blocker:
+            project.open_folder(folder)
+        return blocker.args[0]
+    return shared.eval(qtbot, "getwd()")
+
+
+def test_mount_point_rules() -> None:
+    assert natural_mount_point(Path("/home/ann/proj")) == "/home/ann/proj"
+    assert natural_mount_point(PureWindowsPath("C:\\x\\y")) == "/C/x/y"
+    assert natural_mount_point(PureWindowsPath("\\\\server\\share\\x")) is None
+    for bad in ("/", "/usr", "/usr/lib/R", "/home", "/home/web_user/x", "/tmp", "/dev/x", "/proc", "/mnt"):
+        assert collides(bad), bad
+    for ok in ("/home/ann/proj", "/tmp/x/y", "/var/tmp/p", "/C/x/y", "/Users/ann"):
+        assert not collides(ok), ok
+
+
+def test_open_folder_sets_wd_and_maps_paths(qtbot, shared: RDriver, project: ProjectService, folder: Path) -> None:
+    wd = opened(qtbot, shared, project, folder)
+    assert wd == str(folder) == shared.eval(qtbot, "getwd()")  # the host's own path
+    assert project.folder == folder
+    assert project.r_path(folder / "a" / "b.R") == f"{wd}/a/b.R"
+    assert project.host_path(f"{wd}/a/b.R") == folder / "a" / "b.R"
+    assert project.host_path("b.R") == folder / "b.R"
+    assert project.host_path(f"{wd}/../x") is None
+    assert project.r_path(folder.parent / "outside-target") is None
+
+
+def test_text_and_binary_bytes_match(qtbot, shared: RDriver, project: ProjectService, folder: Path) -> None:
+    opened(qtbot, shared, project, folder)
+    shared.run(qtbot, 'writeLines(c("alpha", "bêta"), "t.txt"); set.seed(1); '
+                      'writeBin(as.raw(sample(0:255, 70000, TRUE)), "b.bin")')
+    md5 = shared.eval(qtbot, 'unname(tools::md5sum(c("t.txt", "b.bin")))')
+    assert (folder / "t.txt").read_bytes() == "alpha\nbêta\n".encode()
+    assert md5 == [hashlib.md5((folder / n).read_bytes()).hexdigest() for n in ("t.txt", "b.bin")]
+    assert len((folder / "b.bin").read_bytes()) == 70000
+    data = os.urandom(300_000)
+    (folder / "host.bin").write_bytes(data)
+    shared.run(qtbot, "invisible(0)")  # the next command sees host-side changes
+    assert shared.eval(qtbot, 'unname(tools::md5sum("host.bin"))') == hashlib.md5(data).hexdigest()
+    assert shared.eval(qtbot, 'length(readBin("host.bin", "raw", 1e6))') == 300_000
+
+
+def test_host_side_changes_seen_at_next_command(qtbot, shared: RDriver, project: ProjectService, folder: Path) -> None:
+    opened(qtbot, shared, project, folder)
+    (folder / "data.csv").write_text("x,y\n1,a\n2,b\n3,c\n")
+    shared.run(qtbot, 'd <- read.csv("data.csv")')
+    assert shared.eval(qtbot, "list(n = nrow(d), s = sum(d$x), y = d$y)") == {"n": 3, "s": 6, "y": ["a", "b", "c"]}
+    assert shared.eval(qtbot, 'file.exists("data.csv")') is True
+    (folder / "data.csv").unlink()
+    out = shared.run(qtbot, 'cat(file.exists("data.csv"), "\\n")')
+    assert ("stdout", "FALSE ") in out
+    shared.run(qtbot, 'writeLines("again", "data.csv")')
+    assert (folder / "data.csv").read_text() == "again\n"
+    (folder / "data.csv").unlink()
+    (folder / "data.csv").mkdir()  # a file became a folder on the host
+    shared.run(qtbot, "invisible(0)")
+    assert shared.eval(qtbot, 'dir.exists("data.csv")') is True
+    (folder / "data.csv").rmdir()
+
+
+def test_r_file_operations(qtbot, shared: RDriver, project: ProjectService, folder: Path) -> None:
+    opened(qtbot, shared, project, folder)
+    shared.run(qtbot, 'dir.create("d/e", recursive = TRUE); writeLines("1", "d/e/one.txt"); '
+                      'saveRDS(mtcars, "d/m.rds"); write.csv(iris, "d/iris.csv", row.names = FALSE); '
+                      'writeLines("ü", "é.csv"); file.rename("d/e/one.txt", "d/uno.txt")')
+    assert shared.eval(qtbot, 'dir.exists("d/e")') is True
+    assert sorted(shared.eval(qtbot, 'list.files("d", recursive = TRUE)')) == ["iris.csv", "m.rds", "uno.txt"]
+    assert (folder / "d" / "uno.txt").read_text() == "1\n" and not (folder / "d" / "e" / "one.txt").exists()
+    assert shared.eval(qtbot, 'identical(readRDS("d/m.rds"), mtcars)') is True
+    assert shared.eval(qtbot, 'nrow(read.csv("d/iris.csv"))') == 150
+    assert (folder / "d" / "iris.csv").read_text().startswith('"Sepal.Length","Sepal.Width"')
+    assert (folder / "é.csv").read_text(encoding="utf-8") == "ü\n"
+    assert "é.csv" in shared.eval(qtbot, "list.files()")
+    assert shared.eval(qtbot, 'readLines("é.csv")') == "ü"
+    (folder / "d" / "uno.txt").write_text("overwritten")
+    shared.run(qtbot, 'writeLines("2", "two.txt"); file.rename("two.txt", "d/uno.txt")')  # onto an existing file
+    assert (folder / "d" / "uno.txt").read_text() == "2\n"
+    shared.run(qtbot, 'unlink("d", recursive = TRUE)')
+    assert not (folder / "d").exists()
+    assert shared.eval(qtbot, 'file.exists("no-such-file")') is False
+
+
+def test_escaping_symlink_is_an_r_error(qtbot, shared: RDriver, project: ProjectService, folder: Path) -> None:
+    opened(qtbot, shared, project, folder)
+    secret = folder.parent / "outside-target" / "secret.txt"
+    secret.write_text("SECRET")
+    (folder / "esc.txt").symlink_to(secret)
+    try:
+        out = shared.run(qtbot, 'x <- tryCatch(readLines("esc.txt"), error = function(e) "refused", '
+                                'warning = function(w) "refused"); cat(x, "\\n")')
+        assert ("stdout", "refused ") in out
+        shared.run(qtbot, 'try(writeLines("pwned", "esc.txt"), silent = TRUE)')
+        assert secret.read_text() == "SECRET"
+        assert shared.eval(qtbot, "1 + 1") == 2  # R is alive and answering
+    finally:
+        (folder / "esc.txt").unlink()
+
+
+def test_restart_restores_mounts_and_wd(qtbot, fresh: RDriver, server: LocalServer, folder: Path, tmp_path: Path) -> None:
+    service = new_project(fresh.session, server)
+    with qtbot.waitSignal(service.sig_working_dir_changed, timeout=15_000):
+        service.open_folder(folder)
+    extra = service.mount(tmp_path)
+    assert extra == str(tmp_path.resolve())  # under /tmp is fine: only /tmp itself collides
+    (tmp_path / "x.txt").write_text("extra")
+    (folder / "sub").mkdir(exist_ok=True)
+    with qtbot.waitSignal(service.sig_working_dir_changed, timeout=15_000) as blocker:
+        fresh.run(qtbot, 'setwd("sub")')  # typed in the console: the service follows it
+    assert blocker.args == [f"{service.r_path(folder)}/sub"] and service.working_dir == blocker.args[0]
+    first_line: list = []
+
+    def type_at_once(_ready) -> None:  # as a user typing the moment R is back
+        fresh.session.write_console('cat(getwd(), readLines(file.path(' + r_string(extra) + ', "x.txt")), "\\n")')
+        first_line.append(True)
+
+    fresh.session.sig_started.connect(type_at_once)  # after the service's own slot
+    mark = fresh.mark()
+    with qtbot.waitSignal(fresh.session.sig_command_finished, timeout=30_000):
+        fresh.session.restart()
+    assert first_line
+    assert ("stdout", f"{service.r_path(folder)}/sub extra ") in fresh.since(mark)
