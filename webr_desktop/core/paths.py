@@ -65,3 +65,18 @@ def user_data_dir() -> Path:
 def user_cache_dir() -> Path:
     """Per-user cache (browser engine cache, downloaded packages)."""
     return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def user_state_dir() -> Path:
+    """Per-user state that matters only while the app runs or just after (recovery files)."""
+    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False))
+
+
+def recovery_dir() -> Path:
+    """Where unsaved editor buffers are mirrored so a crash loses no typing (core.recovery)."""
+    return user_state_dir() / "recovery"
+
+
+def recent_folders_file() -> Path:
+    """The JSON list behind File ▸ Open Recent (core.recent_folders)."""
+    return user_data_dir() / "recent_folders.json"
