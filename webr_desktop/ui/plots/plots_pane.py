@@ -155,6 +155,11 @@ class PlotsPane(QWidget):
         self.notice_label.setVisible(bool(text))
 
     def _report_size(self) -> None:
+        # A pane never brought forward (a tab behind Files or Help) has no real size yet (Qt
+        # calls a covered dock tab visible): R keeps its default size until the first raise,
+        # whose layout sends a resize of its own.
+        if self.canvas.visibleRegion().isEmpty():
+            return
         self.sig_view_resized.emit(self.canvas.width(), self.canvas.height())
 
     def _refresh(self) -> None:
