@@ -23,10 +23,14 @@ from webr_desktop.runtime.engine import configure_engine, route_qt_messages_to_l
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
 
+    from webr_desktop.models.project import ProjectService
+    from webr_desktop.core.recent_folders import RecentFolders
     from webr_desktop.runtime.headless import PlotOutput
     from webr_desktop.runtime.session import RSession
     from webr_desktop.server.blob_inbox import BlobInbox
     from webr_desktop.server.local_server import LocalServer
+    from webr_desktop.ui.console.console_pane import ConsolePane
+    from webr_desktop.ui.editor.editor_tabs import EditorTabs
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,7 @@ class Services:
 
     server: LocalServer
     session: RSession
+    project: ProjectService  # host folders mounted in R, R's working directory
 
     def shutdown(self) -> None:
         self.session.shutdown()
@@ -64,7 +69,7 @@ def _r_setup_code(resources: Path) -> str:
 
 
 def start_server(info: RuntimeInfo) -> LocalServer:
-    """The loopback server for the page and the webR assets, started."""
+    """The loopback server for the page and the webR assets (and host folders), started."""
     from webr_desktop.server.local_server import LocalServer
 
     server = LocalServer()
@@ -72,6 +77,13 @@ def start_server(info: RuntimeInfo) -> LocalServer:
     server.mount("webr", info.path, immutable=True)
     server.start()
     return server
+
+
+def new_project(session: RSession, server: LocalServer) -> ProjectService:
+    """The service that mounts host folders in ``session`` through ``server``'s drives."""
+    from webr_desktop.models.project import ProjectService
+
+    return ProjectService(session, server.drives, server.secret)
 
 
 def new_session(page_url: str, blobs: BlobInbox | None = None) -> RSession:
@@ -88,12 +100,15 @@ def start_services(info: RuntimeInfo) -> Services:
     """Start the loopback server and an R session on it (the Qt app must exist)."""
     server = start_server(info)
     session = new_session(server.url(PAGE_PATH), server.blobs)
+    project = new_project(session, server)  # before start: it re-mounts on every sig_started
     session.start()
-    return Services(server=server, session=session)
+    return Services(server=server, session=session, project=project)
 
 
-def build_window(session: RSession, settings: QSettings, history: History, project: Path | None = None):
-    """The main window with its panes, wired to the session."""
+def build_window(
+    session: RSession, project: ProjectService, settings: QSettings, history: History, recent: RecentFolders,
+):
+    """The main window with its panes, wired to the session and the project folders."""
     from webr_desktop.ui.console.console_pane import ConsolePane
     from webr_desktop.ui.main_window import MainWindow
 
@@ -101,15 +116,17 @@ def build_window(session: RSession, settings: QSettings, history: History, proje
     console = ConsolePane(session, history)
     window.add_central_pane(console)
     window.data_service, window.data_views = _add_data_viewer(window, session)
-    window.environment = _add_environment(window, session)
+    window.editor = _add_editor(window, session, console, project)
+    window.environment = _add_environment(window, session)  # upper right
+    window.files = _add_files(window, project, window.editor)  # lower right: Files, Plots, Help
     window.environment.sig_view_requested.connect(window.data_service.open_name)
     window.plots = _add_plots(window, session, settings, project)
     window.help = _add_help(window, session)
-    window.raise_side_pane("Plots")  # Help waits behind it until R shows a page
-    if project is not None:
-        window.setWindowTitle(f"{project.resolve().name} — webR Desktop")
+    window.raise_side_pane("Files" if project.folder else "Plots")  # Help waits until R shows a page
+    _add_folder_menu(window, project, recent)
     window.sig_interrupt_requested.connect(session.interrupt)
     window.sig_restart_requested.connect(session.restart)
+    window.set_close_guard(window.editor.maybe_close_all)
     session.sig_busy_changed.connect(window.set_busy)
     session.sig_started.connect(
         lambda ready: window.set_versions(
@@ -120,6 +137,64 @@ def build_window(session: RSession, settings: QSettings, history: History, proje
     session.sig_start_failed.connect(window.set_versions)
     window.restore_layout()
     return window, console
+
+
+def _add_editor(window, session: RSession, console: ConsolePane, project: ProjectService):
+    """Script editor tabs above the console (shown while a file is open), with R completions."""
+    from webr_desktop.models.completion import CompletionService
+    from webr_desktop.models.script_source import ScriptSourcer
+    from webr_desktop.ui.editor.editor_tabs import EditorTabs
+
+    completions = CompletionService(session, window)
+    console.set_completions(completions)
+    editor = EditorTabs(completions)
+    window.add_central_pane(editor, stretch=3, index=0)
+    editor.hide()
+    editor.tabs.currentChanged.connect(lambda _index: window.show_central_pane(editor, editor.tabs.count() > 0))
+    editor.sig_run_code.connect(console.submit)
+    sourcer = ScriptSourcer(session, project, console.submit, window)
+    editor.sig_source_requested.connect(
+        lambda path, text, echo: sourcer.source(Path(path) if path else None, text, echo)
+    )
+    sourcer.sig_problem.connect(window.show_problem)
+    actions = editor.menu_actions()
+    split = next(i for i, a in enumerate(actions) if a.isSeparator())  # file commands first
+    window.add_file_actions(actions[:split])
+    window.add_menu("&Code", actions[split + 1:])
+    return editor
+
+
+def _add_files(window, project: ProjectService, editor: EditorTabs):
+    """The Files pane (lower right, first tab): the project folder, watched on disk."""
+    from webr_desktop.ui.files.files_pane import FilesPane
+
+    pane = FilesPane()
+    window.add_side_pane("Files", pane)
+    pane.set_root(project.folder)
+    project.sig_folder_changed.connect(pane.set_root)
+    project.sig_problem.connect(window.show_problem)
+    pane.sig_open_file.connect(editor.open_file)
+    pane.sig_set_working_dir.connect(project.set_working_dir)
+    return pane
+
+
+def _add_folder_menu(window, project: ProjectService, recent: RecentFolders) -> None:
+    """File ▸ Open Folder… and Open Recent; the window title names the project folder."""
+    from webr_desktop.ui.files.folder_menu import FolderMenu
+
+    menu = FolderMenu(recent, window)
+    window.add_file_actions([menu.open_action, menu.recent_menu])
+    menu.sig_folder_chosen.connect(project.open_folder)
+    window.files.sig_open_folder_requested.connect(menu.choose_folder)
+
+    def _on_folder_changed(folder: Path) -> None:
+        recent.add(folder)
+        menu.rebuild()
+        window.setWindowTitle(f"{folder.name} — webR Desktop")
+
+    project.sig_folder_changed.connect(_on_folder_changed)
+    if project.folder is not None:
+        _on_folder_changed(project.folder)
 
 
 def _add_data_viewer(window, session: RSession):
@@ -154,7 +229,7 @@ def _add_environment(window, session: RSession):
     return pane
 
 
-def _add_plots(window, session: RSession, settings: QSettings, project: Path | None):
+def _add_plots(window, session: RSession, settings: QSettings, project: ProjectService):
     """The Plots pane and its service, with the Plots menu, export, copy, zoom and quick plots."""
     from webr_desktop.models.plot_history import PlotHistory
     from webr_desktop.models.plot_service import PlotService
@@ -167,7 +242,7 @@ def _add_plots(window, session: RSession, settings: QSettings, project: Path | N
     window.add_side_pane("Plots", pane)
     history.sig_added.connect(lambda: window.raise_side_pane("Plots"))
     window.add_menu("&Plots", pane.menu_actions())
-    actions = PlotActions(service, pane, settings, project or Path.cwd(), window)
+    actions = PlotActions(service, pane, settings, project.folder or Path.cwd(), window)
     pane.sig_view_resized.connect(service.set_view_size)
     pane.sig_remove_requested.connect(service.remove)
     pane.sig_clear_requested.connect(actions.confirm_clear)
@@ -192,17 +267,54 @@ def _add_help(window, session: RSession):
     return pane
 
 
-def open_ide(info: RuntimeInfo, settings: QSettings, project: Path | None = None):
-    """Start R and show the IDE window (the QApplication must exist); used by benchmarks too."""
+def open_ide(info: RuntimeInfo, settings: QSettings, open_path: Path | None = None):
+    """Start R and show the IDE window (the QApplication must exist); used by benchmarks too.
+
+    ``open_path``: a folder becomes the project folder (R's working directory); a file opens
+    in the editor with its folder as the project.
+    """
+    from webr_desktop.core.recent_folders import RecentFolders
+
     services = start_services(info)  # webR boots while the window is built
     history = History(paths.user_data_dir() / "console_history.txt")
-    window, console = build_window(services.session, settings, history, project)
+    recent = RecentFolders(paths.recent_folders_file())
+    if open_path is not None:
+        services.project.open_folder(open_path if open_path.is_dir() else open_path.parent)
+    window, console = build_window(services.session, services.project, settings, history, recent)
+    if open_path is not None and open_path.is_file():
+        window.editor.open_file(open_path)
     window.show()
     console.setFocus()
+    _start_recovery(window)
     # Everything built so far lives for the whole run: keep it out of the collector's full
     # passes, which otherwise stall the GUI during output floods (measured 10-40 ms each).
     gc.freeze()
     return services, window, console
+
+
+def _start_recovery(window) -> None:
+    """Mirror unsaved editor buffers to disk; offer what a crashed run left behind."""
+    from webr_desktop.core.recovery import RecoveryStore
+    from webr_desktop.models.autosave import Autosaver
+    from webr_desktop.ui.files.recovery_dialog import ask_restore
+
+    store = RecoveryStore(paths.recovery_dir())
+    orphans = store.orphans()
+    if orphans:
+        if ask_restore(window, orphans):
+            window.editor.restore_buffers(orphans)
+        store.discard_orphans()
+    autosaver = Autosaver(window.editor.unsaved_buffers, store, parent=window)
+    window.editor.sig_buffers_changed.connect(autosaver.mark_dirty)
+    autosaver.sig_save_failed.connect(lambda why: window.show_problem(f"Autosave failed: {why}"))
+    autosaver.mark_dirty()  # restored buffers are unsaved too
+
+    def _on_closing() -> None:  # a clean exit: nothing left to recover
+        autosaver.stop()
+        store.close()
+
+    window.sig_closing.connect(_on_closing)
+    window.autosaver = autosaver
 
 
 def run_gui(project: Path | None = None, *, exit_after_first_prompt: bool = False) -> int:
@@ -237,9 +349,9 @@ def run_gui(project: Path | None = None, *, exit_after_first_prompt: bool = Fals
 
 def run_headless(
     source: str, filename: str, *, stdout: TextIO | None = None, stderr: TextIO | None = None,
-    plots: PlotOutput | None = None,
+    plots: PlotOutput | None = None, mount: Path | None = None,
 ) -> int:
-    """Run R source with no window; returns the exit status."""
+    """Run R source with no window; returns the exit status. ``mount``: R's working directory."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
     info = _check_runtime_or_report(err)
     if info is None:
@@ -252,6 +364,9 @@ def run_headless(
 
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
     services = start_services(info)
+    if mount is not None:
+        services.project.sig_problem.connect(lambda text: err.write(f"webr-desktop run: {text}\n"))
+        services.project.open_folder(mount)  # mounted and set before the script starts
     runner = ScriptRunner(services.session, source, filename, out, err, plots)
     status: list[int] = []
 

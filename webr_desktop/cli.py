@@ -51,6 +51,9 @@ def _run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--plot-size", default="7x5", metavar="WxH",
                         help="plot size in inches (default 7x5)")
     parser.add_argument("--plot-dpi", type=int, default=150, help="resolution of png/jpeg/tiff plots (default 150)")
+    parser.add_argument("--mount", type=Path, metavar="DIR",
+                        help="host folder R works in, live (default: the script's folder, or the "
+                             "current folder with -e)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
     return parser
 
@@ -110,9 +113,13 @@ def _cmd_run(argv: list[str]) -> int:
     except ValueError as exc:
         print(f"webr-desktop run: {exc}", file=sys.stderr)
         return 2
+    mount = args.mount or (args.file.resolve().parent if args.file else Path.cwd())
+    if not mount.is_dir():
+        print(f"webr-desktop run: --mount {mount}: not a folder", file=sys.stderr)
+        return 2
     from webr_desktop.app import run_headless
 
-    return run_headless(source, filename, plots=plots)
+    return run_headless(source, filename, plots=plots, mount=mount)
 
 
 def _cmd_fetch(argv: list[str]) -> int:

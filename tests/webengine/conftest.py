@@ -41,6 +41,7 @@ def server(runtime_info: RuntimeInfo) -> Iterator[LocalServer]:
 def _start(server: LocalServer) -> tuple[RSession, RDriver]:
     session = new_session(server.url(PAGE_PATH), server.blobs)
     driver = RDriver(session)
+    driver.server = server  # for tests that mount host folders or build the whole window
     session.start()
     wait_for(session.sig_prompt_shown, 30_000)
     return session, driver

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QEventLoop, QTimer
 
 from webr_desktop.runtime.session import RSession, SessionState
+from webr_desktop.server.local_server import LocalServer
 
 
 def wait_for(signal, timeout_ms: int) -> list:
@@ -32,6 +35,7 @@ class RDriver:
 
     def __init__(self, session: RSession) -> None:
         self.session = session
+        self.server: LocalServer | None = None  # set by the fixtures that started the session
         self.events: list[tuple[str, str]] = []  # (kind, text): stdout/stderr/input/prompt
         self.prompts = 0
         session.sig_output_received.connect(self._on_output)
@@ -70,3 +74,17 @@ class RDriver:
         if "error" in result:
             raise AssertionError(f"R eval failed: {result['error']}")
         return result["value"]
+
+
+def ide_window(driver: RDriver, tmp_path: Path, settings=None):
+    """The whole IDE window as app.py builds it, with ``tmp_path`` open as the project folder."""
+    from PySide6.QtCore import QSettings
+
+    from webr_desktop.app import build_window, new_project
+    from webr_desktop.core.history import History
+    from webr_desktop.core.recent_folders import RecentFolders
+
+    settings = settings or QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    project = new_project(driver.session, driver.server)
+    project.open_folder(tmp_path)
+    return build_window(driver.session, project, settings, History(), RecentFolders(tmp_path / "recent.json"))

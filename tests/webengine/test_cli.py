@@ -124,3 +124,36 @@ def test_run_plots_rejects_a_bad_size() -> None:
     result = _cli("run", "-e", "1", "--plots", "x", "--plot-size", "big")
     assert result.returncode == 2
     assert "--plot-size takes WIDTHxHEIGHT" in result.stderr
+
+
+def test_run_works_in_the_scripts_folder_on_the_real_disk(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "in.csv").write_text("x,y\n1,2\n3,4\n", encoding="utf-8")
+    script = tmp_path / "script.R"
+    script.write_text(
+        'd <- read.csv("data/in.csv")\n'
+        'write.csv(data.frame(total = sum(d$y)), "out.csv", row.names = FALSE)\n'
+        'cat(basename(getwd()), "\\n")\n',
+        encoding="utf-8",
+    )
+    result = _cli("run", str(script))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{tmp_path.name} \n"
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8") == '"total"\n6\n'
+
+
+def test_run_mount_sets_the_working_directory(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "a.txt").write_bytes(b"\x00\x01binary\xff")
+    result = _cli("run", "--mount", str(work), "-e",
+                  'x <- readBin("a.txt", "raw", 100); writeBin(rev(x), "b.bin"); cat(length(x))')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "9\n"
+    assert (work / "b.bin").read_bytes() == b"\x00\x01binary\xff"[::-1]
+
+
+def test_run_mount_of_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = _cli("run", "--mount", str(tmp_path / "nope"), "-e", "1")
+    assert result.returncode == 2
+    assert "not a folder" in result.stderr

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
 
-from webr_desktop.app import build_window
-from webr_desktop.core.history import History
 from webr_desktop.runtime.session import SessionState
+
+from tests.webengine.driver import ide_window
 from webr_desktop.ui.plots.quick_plot import QuickPlotWindow
 
 
 def _window(shared, qtbot, tmp_path: Path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window, console = build_window(shared.session, settings, History(), project=tmp_path)
+    window, console = ide_window(shared, tmp_path)
     qtbot.addWidget(window)
     window.show()
     return window, console
@@ -92,7 +90,8 @@ def test_help_at_the_console_shows_in_the_help_pane(shared, qtbot, tmp_path: Pat
 def test_plots_come_forward_when_r_draws(shared, qtbot, tmp_path: Path) -> None:
     window, console = _window(shared, qtbot, tmp_path)
     qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: _in_front(window.plots.pane) and not _in_front(window.help))  # at start
+    # At start the project's Files pane is in front of Plots and Help (its tab group).
+    qtbot.waitUntil(lambda: _in_front(window.files) and not _in_front(window.plots.pane) and not _in_front(window.help))
     _submit(shared, qtbot, console, "?mean")
     qtbot.waitUntil(lambda: _in_front(window.help) and not _in_front(window.plots.pane), timeout=15_000)
     _submit(shared, qtbot, console, "plot(1:3)")

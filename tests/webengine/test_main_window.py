@@ -6,14 +6,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from webr_desktop.app import build_window
-from webr_desktop.core.history import History
 from webr_desktop.runtime.session import SessionState
+
+from tests.webengine.driver import ide_window
 
 
 def _window(fresh, qtbot, tmp_path: Path):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window, console = build_window(fresh.session, settings, History(), project=tmp_path)
+    window, console = ide_window(fresh, tmp_path, settings)
     qtbot.addWidget(window)
     return window, console, settings
 
@@ -27,7 +27,11 @@ def test_status_bar_menus_and_title(fresh, qtbot, tmp_path: Path) -> None:
     assert tmp_path.name in window.windowTitle()
     menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
     assert [a.text().replace("&", "") for a in menus["Session"].actions()] == ["Interrupt R", "Restart R"]
-    assert [a.text().replace("&", "") for a in menus["File"].actions()] == ["Quit"]
+    file_items = [a.text().replace("&", "") for a in menus["File"].actions() if not a.isSeparator()]
+    assert file_items == [
+        "New R Script", "Open File…", "Save", "Save As…", "Close", "Open Folder…", "Open Recent", "Quit",
+    ]
+    assert tmp_path.resolve() in window.files.root().parents or window.files.root() == tmp_path.resolve()
 
 
 def test_session_menu_interrupts_and_restarts(fresh, qtbot, tmp_path: Path) -> None:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 
-from webr_desktop.app import build_window
-from webr_desktop.core.history import History
 from webr_desktop.runtime.session import SessionState
+
+from tests.webengine.driver import ide_window
 
 
 def _window(fresh, qtbot, tmp_path: Path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window, console = build_window(fresh.session, settings, History(), project=tmp_path)
+    window, console = ide_window(fresh, tmp_path)
     qtbot.addWidget(window)
     window.resize(760, 560)
     window.show()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QSplitter, QWidget
 
 SETTINGS_GEOMETRY = "main_window/geometry"
@@ -27,6 +27,7 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._groups: dict[str, list[QDockWidget]] = {}  # side-pane group -> its docks
         self._close_guard: Callable[[], bool] = lambda: True
+        self._pending_shares: list[tuple[QWidget, float]] = []  # central panes shown before the window
         self.setWindowTitle("webR Desktop")
         self.resize(1100, 720)
         self.setDockNestingEnabled(True)
@@ -64,6 +65,31 @@ class MainWindow(QMainWindow):
         """Stack a pane in the central splitter (documents above, console below)."""
         self.centre.insertWidget(index, widget)
         self.centre.setStretchFactor(self.centre.indexOf(widget), stretch)
+
+    def show_central_pane(self, widget: QWidget, visible: bool, share: float = 0.55) -> None:
+        """Show or hide a central pane; a pane that appears gets ``share`` of the height
+        (a splitter would otherwise give a newly shown pane only its small size hint)."""
+        if visible == widget.isVisibleTo(self):
+            return
+        widget.setVisible(visible)
+        if visible:
+            self._give_share(widget, share)
+
+    def _give_share(self, widget: QWidget, share: float) -> None:
+        sizes = self.centre.sizes()
+        total = sum(sizes)
+        index = self.centre.indexOf(widget)
+        others = [i for i in range(len(sizes)) if i != index and sizes[i] > 0]
+        if total <= 0 or not others:  # not laid out yet: once the window is shown
+            self._pending_shares.append((widget, share))
+            return
+        want = int(total * share)
+        rest = sum(sizes[i] for i in others)
+        new = [0] * len(sizes)
+        new[index] = want
+        for i in others:
+            new[i] = max(1, (total - want) * sizes[i] // max(1, rest))
+        self.centre.setSizes(new)
 
     def add_side_pane(self, title: str, widget: QWidget, group: str = "lower") -> QDockWidget:
         """Dock a pane on the right: tabbed with the panes of its group, the first pane of a
@@ -128,6 +154,12 @@ class MainWindow(QMainWindow):
         state = self._settings.value(SETTINGS_STATE)
         if state is not None:
             self.restoreState(state)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        pending, self._pending_shares = self._pending_shares, []
+        for widget, share in pending:
+            QTimer.singleShot(0, lambda w=widget, f=share: w.isVisibleTo(self) and self._give_share(w, f))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self._close_guard():
