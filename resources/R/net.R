@@ -1,0 +1,117 @@
+# Networking for R (see webr_desktop/net/): every socket is routed through the app's proxy by
+# the worker-side snippet sockfs_route.js; this file holds the R half.
+local({
+  tools <- as.environment("tools:webr_desktop")
+  state <- new.env()
+  state$on <- FALSE
+  state$port <- 0L
+  state$fetch_url <- ""
+  tools$.wd.net_state <- state
+
+  off_message <- "networking is off: turn it on with Session \u25b8 Network"
+
+  # Called by the app at each R start and whenever the proxy changes state.
+  tools$.wd.net_configure <- function(port, secret, on, fetch_url = "", policy = "all") {
+    stopifnot(policy %in% c("all", "public", "list"))
+    stopifnot(grepl("^[A-Za-z0-9_-]*$", secret))
+    state$on <- isTRUE(on) && port > 0L
+    state$port <- as.integer(port)
+    state$fetch_url <- fetch_url
+    webr::eval_js(sprintf(
+      "Object.assign(globalThis.__wdNet, {port: %d, secret: '%s', on: %s, fetchUrl: %s, policy: '%s', connectTimeoutMs: %.0f}); 0",
+      as.integer(port), secret, if (state$on) "true" else "false",
+      encodeString(fetch_url, quote = '"'), policy, 1000 * as.numeric(getOption("timeout", 60))
+    ))
+    invisible(state$on)
+  }
+
+  # Why the last connection to host:port was refused ("" if we don't know).
+  tools$.wd.net_refusal <- function(host, port) {
+    key <- paste0(host, ":", port)
+    webr::eval_js(sprintf(
+      "(globalThis.__wdNet && globalThis.__wdNet.refusals[%s]) || ''",
+      encodeString(key, quote = '"')
+    ))
+  }
+
+  # base::socketConnection with clear errors: networking off, or refused by the policy.
+  tools$socketConnection <- function(host = "localhost", port, server = FALSE, blocking = FALSE,
+                                     open = "a+", encoding = getOption("encoding"),
+                                     timeout = getOption("timeout"), options = getOption("socketOptions")) {
+    if (!server && !isTRUE(state$on)) stop(off_message, call. = FALSE)
+    tryCatch({
+      con <- base::socketConnection(host, port, server, blocking, open, encoding, timeout, options)
+      if (!server && isTRUE(blocking)) {
+        ms <- if (is.numeric(timeout) && !is.na(timeout)) timeout * 1000 else 60000
+        webr::eval_js(sprintf("globalThis.__wdNet.markBlocking(%.0f); 0", ms))
+      }
+      con
+    },
+      error = function(e) {
+        why <- if (!server) tools$.wd.net_refusal(host, port) else ""
+        if (nzchar(why)) stop(sprintf("cannot connect to %s:%s: %s", host, port, why), call. = FALSE)
+        stop(e)
+      }
+    )
+  }
+
+  is_web <- function(url) {
+    is.character(url) && length(url) == 1L && !is.na(url) && grepl("^https?://", url, ignore.case = TRUE)
+  }
+
+  # Fetch url into the file `dest` through the app (no CORS limits); an R error on failure.
+  fetch_to <- function(url, dest, headers = NULL, quiet = TRUE) {
+    if (!isTRUE(state$on)) stop(off_message, call. = FALSE)
+    hdr <- if (length(headers)) as.list(headers) else structure(list(), names = character())
+    if (length(headers) && is.null(names(headers))) stop("'headers' must be named", call. = FALSE)
+    json <- paste0("{", paste(sprintf("%s:%s", encodeString(names(hdr), quote = '"'),
+                                      encodeString(as.character(unlist(hdr)), quote = '"')),
+                              collapse = ","), "}")
+    timeout <- getOption("timeout", 60)
+    res <- webr::eval_js(sprintf(
+      "globalThis.__wdNet.download(%s, %s, %s, %s)",
+      encodeString(url, quote = '"'), encodeString(dest, quote = '"'),
+      encodeString(json, quote = '"'), format(as.numeric(timeout))
+    ))
+    info <- .wd.net_json(res)
+    if (!is.null(info$error)) {
+      stop(sprintf("cannot open URL '%s': %s", url, info$error), call. = FALSE)
+    }
+    if (!quiet) message(sprintf("downloaded %s bytes from %s", format(info$size, big.mark = ","), info$url))
+    invisible(info)
+  }
+  tools$.wd.net_fetch <- fetch_to
+
+  # download.file() for http(s) URLs goes through the app when networking is on; other
+  # URLs (file://, several at once) keep utils' behaviour.
+  tools$download.file <- function(url, destfile, method, quiet = FALSE, mode = "w", cacheOK = TRUE,
+                                  extra = getOption("download.file.extra"), headers = NULL, ...) {
+    if (!is_web(url) || !nzchar(state$fetch_url)) {
+      return(utils::download.file(url, destfile, method, quiet, mode, cacheOK, extra, headers, ...))
+    }
+    fetch_to(url, normalizePath(destfile, mustWork = FALSE), headers, quiet)
+    invisible(0L)
+  }
+
+  # url("https://...") read through the app: the body is fetched to a temporary file first.
+  tools$url <- function(description, open = "", blocking = TRUE, encoding = getOption("encoding"),
+                        method = getOption("url.method", "default"), headers = NULL) {
+    if (!is_web(description) || !nzchar(state$fetch_url) || grepl("w|a", open)) {
+      return(base::url(description, open, blocking, encoding, method, headers))
+    }
+    tmp <- tempfile("url-")
+    fetch_to(description, tmp, headers)
+    file(tmp, open = open, encoding = encoding)
+  }
+
+  # The few fields fetch_to needs from the worker's JSON reply (no jsonlite in base webR).
+  tools$.wd.net_json <- function(text) {
+    field <- function(name) {
+      m <- regmatches(text, regexec(sprintf('"%s"\\s*:\\s*("((?:[^"\\\\]|\\\\.)*)"|-?[0-9.]+)', name), text, perl = TRUE))[[1L]]
+      if (!length(m)) return(NULL)
+      if (startsWith(m[2L], '"')) eval(parse(text = m[2L])) else as.numeric(m[2L])
+    }
+    list(error = field("error"), status = field("status"), size = field("size"), url = field("url"))
+  }
+})
+invisible(NULL)

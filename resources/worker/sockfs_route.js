@@ -1,0 +1,111 @@
+// Runs INSIDE the webR worker (webr::eval_js at each R start; see webr_desktop/net/proxy.py).
+// Routes every TCP socket R opens to host:port through the app's websockify child as
+//   ws://127.0.0.1:PORT/?token=SECRET@host:port
+// Emscripten's SOCKFS builds one URL for every socket (createPeer), so we wrap createPeer.
+// webR's proxied WebSocket never sets readyState on close/error, so SOCKFS would never report
+// EOF or a refusal: we set it. The port/secret/on state lives in globalThis.__wdNet and is
+// updated by .wd.net_configure() in R without reinstalling anything.
+(() => {
+  const net = globalThis.__wdNet || (globalThis.__wdNet = { port: 0, secret: '', on: false });
+  if (net.installed) return 0;
+  const ECONNREFUSED = 14; // WASI errno numbering, as used by Emscripten's FS.ErrnoError
+  const ops = SOCKFS.websocket_sock_ops;
+  const createPeer = ops.createPeer;
+  net.refusals = {};
+  ops.createPeer = function (sock, addr, port) {
+    if (typeof addr === 'object') return createPeer.call(this, sock, addr, port); // accept()
+    if (!net.on || !net.port) {
+      net.refusals[`${addr}:${port}`] = 'networking is off';
+      throw new FS.ErrnoError(ECONNREFUSED);
+    }
+    const saved = SOCKFS.websocketArgs.url;
+    const token = encodeURIComponent(`${net.secret}@${addr}:${port}`);
+    SOCKFS.websocketArgs.url = `ws://127.0.0.1:${net.port}/?token=${token}`;
+    let peer;
+    try {
+      peer = createPeer.call(this, sock, addr, port);
+    } finally {
+      SOCKFS.websocketArgs.url = saved;
+    }
+    net.lastSock = sock;
+    const ws = peer.socket;
+    const key = `${addr}:${port}`;
+    delete net.refusals[key];
+    let opened = false;
+    const refused = () => {
+      // The proxy refuses the upgrade when the target refuses, is blocked, or the token is
+      // bad; webR may report that as a close (1006) without an error event.
+      ws.readyState = 3;
+      sock.error = ECONNREFUSED;
+      net.refusals[key] = net.policy === 'all' ? 'connection refused'
+        : 'connection refused or blocked by the network policy';
+    };
+    ws.addEventListener('open', () => { opened = true; });
+    ws.addEventListener('error', () => { if (!opened) refused(); else ws.readyState = 3; });
+    ws.addEventListener('close', (ev) => {
+      if (!opened) return refused();
+      ws.readyState = 3; // CLOSED: poll() reports readable, recv() returns EOF
+      if (ev.code === 4403) net.refusals[key] = ev.reason || 'blocked by the network policy';
+    });
+    return peer;
+  };
+
+  // Blocking sockets. Every R socket is O_NONBLOCK underneath; R emulates blocking reads by
+  // select()ing before recv(), and Emscripten's poll never waits (it ignores its timeout, and
+  // WebSocket events reach SOCKFS only while something calls webR's handleEvents). So:
+  // - a CONNECTING socket's poll pumps webR's events until it opens or fails (any socket);
+  // - a socket R opened with blocking = TRUE (marked by .wd.net_mark_blocking) reports
+  //   readable, and its recv() pumps events until data, EOF or R's timeout.
+  // An interrupt arriving while we pump is delivered by handleEvents itself (Rf_onintr).
+  const POLLIN = 1 | 64;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  const peerOf = (sock) => sock.type === 1 && ops.getPeer(sock, sock.daddr, sock.dport);
+  const pumpUntil = (done, ms) => {
+    const end = performance.now() + ms;
+    for (;;) {
+      Module.webr.handleEvents();
+      if (done()) return true;
+      if (performance.now() >= end) return false;
+      Atomics.wait(nap, 0, 0, 0.2);
+    }
+  };
+  net.connectTimeoutMs = net.connectTimeoutMs || 60000;
+  // This Emscripten's connect() returns at once with the WebSocket still CONNECTING, so R
+  // would call a refused port "connected". Wait for the outcome: success, or ECONNREFUSED.
+  const connect = ops.connect;
+  ops.connect = function (sock) {
+    const result = connect.apply(this, arguments);
+    const peer = peerOf(sock);
+    if (peer) {
+      pumpUntil(() => peer.socket.readyState !== 0, net.connectTimeoutMs);
+      if (peer.socket.readyState !== 1) throw new FS.ErrnoError(sock.error || ECONNREFUSED);
+    }
+    return result;
+  };
+  const poll = ops.poll;
+  ops.poll = function (sock) {
+    const peer = peerOf(sock);
+    if (peer && peer.socket.readyState === 0) {
+      pumpUntil(() => peer.socket.readyState !== 0, net.connectTimeoutMs);
+    }
+    let mask = poll.apply(this, arguments);
+    if (sock.__wdBlockMs && peer && peer.socket.readyState === 1) mask |= POLLIN;
+    return mask;
+  };
+  const recvmsg = ops.recvmsg;
+  ops.recvmsg = function (sock) {
+    const peer = peerOf(sock);
+    if (sock.__wdBlockMs && peer && !sock.recv_queue.length) {
+      pumpUntil(() => sock.recv_queue.length > 0 || peer.socket.readyState > 1, sock.__wdBlockMs);
+    }
+    return recvmsg.apply(this, arguments);
+  };
+  net.markBlocking = (ms) => {
+    if (net.lastSock) net.lastSock.__wdBlockMs = ms;
+    net.lastSock = null;
+    return 0;
+  };
+  net.installed = true;
+  return 0;
+})();
+0;

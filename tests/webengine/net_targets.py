@@ -1,0 +1,90 @@
+"""Local targets for the network tests: an HTTP server without CORS headers and a TCP echo."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import socketserver
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class _Http(http.server.BaseHTTPRequestHandler):
+    """GET /N → N bytes of 'x' (N=0: 'hello'); /bin/N → N pseudo-random bytes; /missing → 404."""
+
+    protocol_version = "HTTP/1.0"
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        path = self.path.split("?")[0]
+        if path == "/missing":
+            return self._send(404, b"no")
+        if path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", "/bin/1000")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if path.startswith("/bin/"):
+            return self._send(200, pattern(int(path[5:])))
+        n = int(path.strip("/") or "0")
+        return self._send(200, b"x" * n if n else b"hello")
+
+    def _send(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def pattern(n: int) -> bytes:
+    """Deterministic binary bytes covering every byte value (so R can rebuild them)."""
+    return bytes((i * 7 + (i >> 8)) & 0xFF for i in range(n))
+
+
+class _Echo(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        while data := self.request.recv(65536):
+            self.request.sendall(data)
+
+
+class _ThreadingTCP(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+@contextmanager
+def http_target() -> Iterator[int]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Http)
+    server.daemon_threads = True
+    with _serving(server):
+        yield server.server_address[1]
+
+
+@contextmanager
+def echo_target() -> Iterator[int]:
+    server = _ThreadingTCP(("127.0.0.1", 0), _Echo)
+    with _serving(server):
+        yield server.server_address[1]
+
+
+@contextmanager
+def _serving(server: socketserver.BaseServer) -> Iterator[None]:
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def free_port() -> int:
+    """A port nobody listens on (bound and released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
