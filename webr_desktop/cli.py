@@ -51,6 +51,8 @@ def _run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--plot-size", default="7x5", metavar="WxH",
                         help="plot size in inches (default 7x5)")
     parser.add_argument("--plot-dpi", type=int, default=150, help="resolution of png/jpeg/tiff plots (default 150)")
+    parser.add_argument("--no-network", action="store_true",
+                        help="don't start networking (R's sockets and download.file() then fail at once)")
     parser.add_argument("--mount", type=Path, metavar="DIR",
                         help="host folder R works in, live (default: the script's folder, or the "
                              "current folder with -e)")
@@ -119,7 +121,7 @@ def _cmd_run(argv: list[str]) -> int:
         return 2
     from webr_desktop.app import run_headless
 
-    return run_headless(source, filename, plots=plots, mount=mount)
+    return run_headless(source, filename, plots=plots, mount=mount, network=not args.no_network)
 
 
 def _cmd_fetch(argv: list[str]) -> int:

@@ -76,7 +76,7 @@ class RDriver:
         return result["value"]
 
 
-def ide_window(driver: RDriver, tmp_path: Path, settings=None):
+def ide_window(driver: RDriver, tmp_path: Path, settings=None, network=None):
     """The whole IDE window as app.py builds it, with ``tmp_path`` open as the project folder."""
     from PySide6.QtCore import QSettings
 
@@ -87,4 +87,6 @@ def ide_window(driver: RDriver, tmp_path: Path, settings=None):
     settings = settings or QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     project = new_project(driver.session, driver.server)
     project.open_folder(tmp_path)
-    return build_window(driver.session, project, settings, History(), RecentFolders(tmp_path / "recent.json"))
+    return build_window(
+        driver.session, project, settings, History(), RecentFolders(tmp_path / "recent.json"), network,
+    )

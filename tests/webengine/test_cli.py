@@ -157,3 +157,20 @@ def test_run_mount_of_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     result = _cli("run", "--mount", str(tmp_path / "nope"), "-e", "1")
     assert result.returncode == 2
     assert "not a folder" in result.stderr
+
+
+def test_run_starts_networking_and_no_network_is_a_clear_error(tmp_path: Path) -> None:
+    from tests.webengine.net_targets import http_target
+
+    with http_target() as port:
+        code = (f'f <- tempfile(); download.file("http://127.0.0.1:{port}/0", f, quiet = TRUE); '
+                f'con <- socketConnection("127.0.0.1", {port}, blocking = TRUE, open = "r+b"); '
+                'writeLines("GET /0 HTTP/1.0\\r\\n", con, sep = "\\r\\n"); '
+                'cat(readLines(f, warn = FALSE), tail(readLines(con, warn = FALSE), 1)); close(con)')
+        result = _cli("run", "-e", code, "--mount", str(tmp_path))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "hello hello\n"
+        off = _cli("run", "--no-network", "--mount", str(tmp_path), "-e",
+                   f'download.file("http://127.0.0.1:{port}/0", tempfile())')
+    assert off.returncode == 1
+    assert "networking is off" in off.stderr

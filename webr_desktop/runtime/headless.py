@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from webr_desktop.core.plot_export import ExportSpec, export_call
 from webr_desktop.core.rcode import r_string
-from webr_desktop.runtime.session import RSession
+from webr_desktop.runtime.session import RSession, SessionState
 
 EXIT_OK = 0
 EXIT_R_ERROR = 1
@@ -57,6 +57,8 @@ class ScriptRunner(QObject):
         session.sig_start_failed.connect(self._on_session_failure)
         session.sig_crashed.connect(self._on_session_failure)
         session.sig_closed.connect(self._on_session_closed)
+        if session.state is SessionState.IDLE:  # R was up before us: its first prompt is past
+            QTimer.singleShot(0, lambda: self._on_session_prompt(session.prompt))
 
     def _on_session_output(self, chunk: list[tuple[str, str]]) -> None:
         if self._phase != "running":

@@ -48,7 +48,7 @@ class MainWindow(QMainWindow):
         self._quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self._quit_action)
 
-        session_menu = self.menuBar().addMenu("&Session")
+        self.session_menu = session_menu = self.menuBar().addMenu("&Session")
         self.interrupt_action = QAction("&Interrupt R", self)
         # Not Ctrl+Shift+C: that is the editor's comment toggle, as in RStudio. The console
         # also interrupts on Esc and Ctrl+C.
@@ -124,6 +124,26 @@ class MainWindow(QMainWindow):
                 self.file_menu.insertAction(self._quit_action, item)
                 item.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.file_menu.insertSeparator(self._quit_action)
+
+    def add_session_actions(self, actions: list[QAction | QMenu]) -> None:
+        """Append a service's commands (e.g. Network) to the Session menu, after a separator."""
+        self.session_menu.addSeparator()
+        for item in actions:
+            if isinstance(item, QMenu):
+                self.session_menu.addMenu(item)
+            else:
+                self.session_menu.addAction(item)
+
+    def add_status_widget(self, widget: QWidget) -> None:
+        """A permanent indicator on the right of the status bar (e.g. Network: on)."""
+        self.statusBar().addPermanentWidget(widget)
+
+    def show_progress(self, text: str) -> None:
+        """Transient progress (a download): shown until replaced; empty text clears it."""
+        if text:
+            self.statusBar().showMessage(text)
+        else:
+            self.statusBar().clearMessage()
 
     def set_close_guard(self, guard: Callable[[], bool]) -> None:
         """``guard()`` runs before the window closes; False keeps it open (unsaved files)."""

@@ -1,0 +1,231 @@
+"""Networking from R in the real webR page: routing, blocking sockets, SOCKS5, download.file,
+the proxy's locks, restart and the off state. Targets are servers started here on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.webengine.conftest import _start
+from tests.webengine.driver import RDriver
+from tests.webengine.net_targets import echo_target, free_port, http_target
+from tests.webengine.driver import ide_window
+from webr_desktop.app import new_network
+from webr_desktop.net.proxy import NetworkService
+from webr_desktop.server.local_server import LocalServer
+
+pytestmark = pytest.mark.webengine
+
+
+class Net:
+    """A started R session wired to a running NetworkService the way app.py wires them."""
+
+    def __init__(self, driver: RDriver, service: NetworkService) -> None:
+        self.driver, self.service = driver, service
+
+    def configure(self, qtbot) -> None:
+        self.driver.eval(qtbot, self.service.r_setup_code())
+
+    def r(self, qtbot, code: str, timeout: int = 30_000):
+        return self.driver.eval(qtbot, f"local({{ {code} }})", timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def net(qapp, server: LocalServer) -> Iterator[Net]:
+    session, driver = _start(server)
+    service, _downloads = new_network(session, server)  # as app.py wires it: R told of every change
+    service.start()
+    deadline = time.monotonic() + 15
+    while not service.is_on and time.monotonic() < deadline:
+        qapp.processEvents()
+    assert service.is_on, service.detail
+    session.eval(service.r_setup_code())
+    yield Net(driver, service)
+    pid = service.pid()
+    service.stop()
+    assert service.pid() == 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # no child left behind
+    session.shutdown()
+    session.deleteLater()
+
+
+@pytest.fixture(scope="module")
+def http_port() -> Iterator[int]:
+    with http_target() as port:
+        yield port
+
+
+GET = 'writeBin(charToRaw(paste0("GET ", path, " HTTP/1.0\\r\\nHost: t\\r\\n\\r\\n")), con)'
+
+
+def test_nonblocking_get_returns_the_body(qtbot, net: Net, http_port: int) -> None:
+    text = net.r(qtbot, f"""
+        con <- socketConnection("127.0.0.1", {http_port}, blocking = FALSE, open = "r+b")
+        on.exit(close(con)); path <- "/0"; {GET}
+        out <- raw(0); t0 <- Sys.time()
+        repeat {{
+          b <- readBin(con, "raw", 65536)
+          if (length(b)) out <- c(out, b) else if (grepl("hello$", rawToChar(out))) break else Sys.sleep(0.002)
+          if (Sys.time() - t0 > 10) break
+        }}
+        rawToChar(out)""")
+    assert text.startswith("HTTP/1.0 200") and text.endswith("\r\n\r\nhello")
+
+
+def test_blocking_get_with_readlines(qtbot, net: Net, http_port: int) -> None:
+    lines = net.r(qtbot, f"""
+        con <- socketConnection("127.0.0.1", {http_port}, blocking = TRUE, open = "r+b", timeout = 10)
+        on.exit(close(con))
+        writeLines("GET /0 HTTP/1.0\\r\\nHost: t\\r\\n\\r", con)
+        readLines(con, warn = FALSE)""")
+    assert lines[0].startswith("HTTP/1.0 200") and lines[-1] == "hello"
+
+
+def test_five_megabytes_echo_md5_identical(qtbot, net: Net) -> None:
+    with echo_target() as port:
+        same = net.r(qtbot, f"""
+            set.seed(1); sent <- as.raw(sample(0:255, 5e6, replace = TRUE))
+            con <- socketConnection("127.0.0.1", {port}, blocking = TRUE, open = "r+b", timeout = 20)
+            on.exit(close(con))
+            writeBin(sent, con)
+            got <- readBin(con, "raw", length(sent))
+            f1 <- tempfile(); f2 <- tempfile(); writeBin(sent, f1); writeBin(got, f2)
+            c(length(got), unname(tools::md5sum(f1)) == unname(tools::md5sum(f2)))""", timeout=60_000)
+    assert same == [5_000_000, 1]
+
+
+def test_two_sockets_at_once(qtbot, net: Net, http_port: int) -> None:
+    got = net.r(qtbot, f"""
+        a <- socketConnection("127.0.0.1", {http_port}, blocking = TRUE, open = "r+b", timeout = 10)
+        b <- socketConnection("127.0.0.1", {http_port}, blocking = TRUE, open = "r+b", timeout = 10)
+        on.exit({{ close(a); close(b) }})
+        writeLines("GET /3 HTTP/1.0\\r\\n\\r", a); writeLines("GET /4 HTTP/1.0\\r\\n\\r", b)
+        c(tail(readLines(b, warn = FALSE), 1), tail(readLines(a, warn = FALSE), 1))""")
+    assert got == ["xxxx", "xxx"]
+
+
+def test_closed_port_is_a_quick_r_error(qtbot, net: Net) -> None:
+    port = free_port()
+    started = time.monotonic()
+    msg = net.r(qtbot, f"""tryCatch({{ socketConnection("127.0.0.1", {port}, blocking = TRUE, timeout = 10); "connected" }},
+                         error = function(e) conditionMessage(e))""")
+    assert time.monotonic() - started < 3
+    assert "refused" in msg
+
+
+def test_socks5_handshake_via_localhost_8580(qtbot, net: Net, http_port: int) -> None:
+    text = net.r(qtbot, f"""
+        con <- socketConnection("localhost", 8580, blocking = TRUE, open = "r+b", timeout = 10)
+        on.exit(close(con))
+        writeBin(as.raw(c(5, 1, 0)), con)
+        hello <- readBin(con, "raw", 2)
+        port <- {http_port}
+        writeBin(as.raw(c(5, 1, 0, 1, 127, 0, 0, 1, port %/% 256, port %% 256)), con)
+        answer <- readBin(con, "raw", 10)
+        writeLines("GET /0 HTTP/1.0\\r\\n\\r", con)
+        c(paste(hello, collapse = " "), paste(answer[1:2], collapse = " "),
+          tail(readLines(con, warn = FALSE), 1))""")
+    assert text == ["05 00", "05 00", "hello"]
+
+
+def test_download_file_without_cors_and_404(qtbot, net: Net, http_port: int) -> None:
+    got = net.r(qtbot, f"""
+        f <- tempfile()
+        download.file("http://127.0.0.1:{http_port}/bin/3000000", f, quiet = TRUE)
+        bytes <- readBin(f, "raw", 4e6); i <- seq_along(bytes) - 1
+        ok <- identical(as.integer(bytes), as.integer((i * 7 + i %/% 256) %% 256))
+        download.file("http://127.0.0.1:{http_port}/redirect", f, quiet = TRUE)
+        err <- tryCatch(download.file("http://127.0.0.1:{http_port}/missing", f, quiet = TRUE),
+                        error = function(e) conditionMessage(e))
+        c(length(bytes), ok, file.size(f), err)""")
+    assert got[:3] == ["3000000", "TRUE", "1000"]
+    assert "404" in got[3]
+
+
+def _upgrade(port: int, path: str, origin: str) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall((
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: binary\r\nOrigin: {origin}\r\n\r\n"
+        ).encode())
+        try:
+            return sock.recv(4096)
+        except (ConnectionResetError, TimeoutError):
+            return b""
+
+
+def test_hostile_clients_are_refused(net: Net, http_port: int, server: LocalServer) -> None:
+    port, secret = net.service.port, net.service.secret
+    target = f"127.0.0.1:{http_port}"
+    assert _upgrade(port, f"/?token={secret}@{target}", server.origin).startswith(b"HTTP/1.1 101")
+    assert not _upgrade(port, f"/?token=wrong@{target}", server.origin).startswith(b"HTTP/1.1 101")
+    assert not _upgrade(port, "/", server.origin).startswith(b"HTTP/1.1 101")
+    assert not _upgrade(port, f"/?token={secret}@{target}", "http://evil.example").startswith(b"HTTP/1.1 101")
+
+
+def test_proxy_listens_on_loopback_only(net: Net) -> None:
+    addresses = {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            addresses.add(probe.getsockname()[0])
+        except OSError:
+            pass
+    outside = [a for a in addresses if not a.startswith("127.")]
+    if not outside:
+        pytest.skip("this machine has no non-loopback IPv4 address to probe")
+    for address in outside:
+        with pytest.raises(OSError):
+            socket.create_connection((address, net.service.port), timeout=2).close()
+
+
+def test_killed_proxy_restarts_and_r_reconnects(qtbot, net: Net, http_port: int) -> None:
+    old_pid, old_port = net.service.pid(), net.service.port
+    states: list[str] = []
+    net.service.sig_state_changed.connect(lambda s, d: states.append(s))
+    os.kill(old_pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: net.service.is_on and net.service.pid() not in (0, old_pid), timeout=15_000)
+    assert "starting" in states and net.service.pid() != old_pid and net.service.port != old_port
+    net.configure(qtbot)  # what app.py does on sig_state_changed
+    lines = net.r(qtbot, f"""
+        con <- socketConnection("127.0.0.1", {http_port}, blocking = TRUE, open = "r+b", timeout = 10)
+        on.exit(close(con)); writeLines("GET /0 HTTP/1.0\\r\\n\\r", con); readLines(con, warn = FALSE)""")
+    assert lines[-1] == "hello"
+
+
+def test_networking_off_is_a_clear_immediate_error(qtbot, net: Net, http_port: int) -> None:
+    net.service.stop()
+    try:
+        net.configure(qtbot)
+        started = time.monotonic()
+        msgs = net.r(qtbot, f"""c(
+            tryCatch(socketConnection("127.0.0.1", {http_port}, blocking = TRUE), error = function(e) conditionMessage(e)),
+            tryCatch(download.file("http://127.0.0.1:{http_port}/0", tempfile()), error = function(e) conditionMessage(e)))""")
+        assert time.monotonic() - started < 1.0
+        assert all("networking is off" in m and "Session \u25b8 Network" in m for m in msgs)
+    finally:
+        net.service.start()
+        qtbot.waitUntil(lambda: net.service.is_on, timeout=15_000)
+        net.configure(qtbot)
+
+
+def test_the_session_menu_toggle_turns_networking_off_and_on(qtbot, net: Net, http_port: int, tmp_path) -> None:
+    window, _console = ide_window(net.driver, tmp_path, network=net.service)
+    qtbot.addWidget(window)
+    controls = window.network_controls
+    assert controls.label.text() == "Network: on" and controls.toggle_action.isChecked()
+    connect = f'tryCatch({{ close(socketConnection("127.0.0.1", {http_port}, blocking = TRUE)); "connected" }}, error = conditionMessage)'
+    controls.toggle_action.trigger()
+    assert net.service.state == "off" and controls.label.text() == "Network: off"
+    assert "Session ▸ Network" in net.r(qtbot, connect)
+    controls.toggle_action.trigger()
+    qtbot.waitUntil(lambda: net.service.is_on, timeout=15_000)
+    assert controls.label.text() == "Network: on"
+    assert net.r(qtbot, connect) == "connected"
