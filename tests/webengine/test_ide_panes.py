@@ -96,3 +96,39 @@ def test_plots_come_forward_when_r_draws(shared, qtbot, tmp_path: Path) -> None:
     qtbot.waitUntil(lambda: _in_front(window.help) and not _in_front(window.plots.pane), timeout=15_000)
     _submit(shared, qtbot, console, "plot(1:3)")
     qtbot.waitUntil(lambda: _in_front(window.plots.pane) and not _in_front(window.help), timeout=10_000)
+
+
+def test_editor_runs_lines_and_sources_files_in_the_project(shared, qtbot, tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+
+    script = tmp_path / "analysis.R"
+    script.write_text('ed_a <- 1\ned_b <- c(1,\n  2,\n  3)\nwriteLines("from source", "sourced.txt")\n', encoding="utf-8")
+    window, console = _window(shared, qtbot, tmp_path)
+    window.files.sig_open_file.emit(script)  # as a double-click in the Files pane does
+    editor = window.editor.current_editor()
+    qtbot.waitUntil(lambda: window.editor.isVisible())
+    assert editor.toPlainText().startswith("ed_a <- 1")
+    editor.setFocus()
+    prompts = shared.prompts
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # line 1
+    qtbot.waitUntil(lambda: shared.prompts > prompts, timeout=15_000)
+    prompts = shared.prompts
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # the 3-line call, whole
+    qtbot.waitUntil(lambda: shared.prompts > prompts and shared.session.state is SessionState.IDLE, timeout=15_000)
+    assert shared.eval(qtbot, "ed_b") == [1, 2, 3]
+    assert editor.textCursor().blockNumber() == 4  # moved past the expression
+    with qtbot.waitSignal(shared.session.sig_command_finished, timeout=15_000):
+        window.editor.source(echo=False)  # Ctrl+Shift+S: by its R path, inside the mounted project
+    qtbot.waitUntil(lambda: (tmp_path / "sourced.txt").exists(), timeout=10_000)
+    assert (tmp_path / "sourced.txt").read_text(encoding="utf-8") == "from source\n"
+    inputs = [text for kind, text in shared.events if kind == "input"]
+    assert f'> source("{script}", echo = FALSE)' in inputs
+
+
+def test_an_untitled_buffer_is_sourced_from_a_temporary_copy(shared, qtbot, tmp_path: Path) -> None:
+    window, _console = _window(shared, qtbot, tmp_path)
+    editor = window.editor.new_file('untitled_x <- "it\'s \\\\ é"\n')
+    with qtbot.waitSignal(shared.session.sig_command_finished, timeout=15_000):
+        window.editor.source(echo=True)
+    assert shared.eval(qtbot, "untitled_x") == "it's \\ é"
+    editor.document().setModified(False)  # nothing to save when the test closes the window
