@@ -273,6 +273,8 @@ class EnvironmentService(QObject):
         self._session = session
         self.model = model
         self._in_flight = False
+        self._started = 0.0  # when the request in flight was sent (for last_refresh_ms)
+        self._what = ""  # what the last remove/clear did, for its error message
         self._queued = False  # a refresh was asked for while one ran
         self._need_full = True  # R's snapshot and the model may differ: start over
         self.last_refresh_ms: float | None = None  # request sent -> model updated, measured here
@@ -302,9 +304,11 @@ class EnvironmentService(QObject):
         self._in_flight = True
         full = self._need_full
         self._need_full = False
-        started = time.perf_counter()
+        self._started = time.perf_counter()
         request = self._session.eval(f".wd.env_update(full = {'TRUE' if full else 'FALSE'})")
-        request.sig_finished.connect(lambda value: self._on_update_finished(value, started))
+        # Bound methods, not lambdas: Qt drops them if this service is deleted first (a window
+        # closed while R still answers), where a lambda would call into a deleted object.
+        request.sig_finished.connect(self._on_update_finished)
         request.sig_failed.connect(self._on_update_failed)
 
     def remove(self, names: Iterable[str]) -> None:
@@ -319,12 +323,13 @@ class EnvironmentService(QObject):
 
     def _run(self, code: str, what: str) -> None:
         request = self._session.eval(code)
-        request.sig_finished.connect(lambda _value: self.refresh())
-        request.sig_failed.connect(lambda error: self._report_failure(f"Could not {what}: {error}"))
-        request.sig_failed.connect(lambda _error: self.refresh())
+        self._what = what
+        request.sig_finished.connect(self._on_run_finished)
+        request.sig_failed.connect(self._on_run_failed)
 
     # ------------------------------------------------------------------ replies
-    def _on_update_finished(self, value: object, started: float) -> None:
+    def _on_update_finished(self, value: object) -> None:
+        started = self._started
         self._in_flight = False
         try:
             reset, rows, removed, r_ms = parse_update(value)
@@ -345,6 +350,13 @@ class EnvironmentService(QObject):
             self.sig_refreshed.emit()
         if self._queued:
             self.refresh()
+
+    def _on_run_finished(self, _value: object) -> None:
+        self.refresh()
+
+    def _on_run_failed(self, error: str) -> None:
+        self._report_failure(f"Could not {self._what}: {error}")
+        self.refresh()
 
     def _on_update_failed(self, error: str) -> None:
         self._in_flight = False
