@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from webr_desktop.core.r_lexer import ROOT, in_string, lex
-from webr_desktop.core.r_statements import expression_range, next_code_line
+from webr_desktop.core.r_statements import (
+    LineSummary, StatementIndex, expression_range, next_code_line, summarize_line,
+)
 
 SRC = """x <- 1
 # comment (
@@ -92,3 +94,43 @@ def test_lexer_resumes_inside_a_string_on_the_next_line() -> None:
     tokens, stack = lex("def' + 1\n", stack)
     assert not in_string(stack)
     assert tokens[0][2] == "def"
+
+
+def _summaries(text: str) -> list[LineSummary]:
+    out, stack = [], ROOT
+    for line in text.split("\n"):
+        summary, stack = summarize_line(line, stack)
+        out.append(summary)
+    return out
+
+
+def test_statement_index_refolds_only_from_the_changed_line() -> None:
+    lines = SRC.split("\n")[:-1] * 300  # 4,800 lines
+    summaries = _summaries("\n".join(lines))
+    read: list[int] = []
+
+    def provider(first: int):
+        for k in range(first, len(summaries)):
+            read.append(k)
+            yield summaries[k]
+
+    index = StatementIndex(provider)
+    text = "\n".join(lines)
+    assert index.expression_range(4_790) == expression_range(text, 4_790)
+    lines[2_000] = "z <- c(1,"  # an open call from here: the lines below change meaning
+    text = "\n".join(lines)
+    summaries[:] = _summaries(text)
+    read.clear()
+    index.invalidate_from(2_000)
+    assert index.expression_range(4_790) == expression_range(text, 4_790)
+    assert min(read) >= 2_000 - 64  # restarted from the last checkpoint, not from the top
+    read.clear()
+    assert index.expression_range(4_780) == expression_range(text, 4_780)
+    assert read == []  # nothing changed: nothing folded again
+
+
+def test_a_summary_depends_only_on_the_line_and_the_lexer_state() -> None:
+    opened, _stack = summarize_line("f <- function(x,", ROOT)
+    assert opened.pushes == (True,) and opened.last == "op" and not opened.ends_in_string  # a header (
+    inside, _ = summarize_line("a ( b", lex("s <- 'x\n", ROOT)[1])  # inside a string: no bracket
+    assert inside.code and inside.pushes == () and inside.ends_in_string

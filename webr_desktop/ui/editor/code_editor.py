@@ -1,6 +1,7 @@
 """CodeEditor: a plain-text R editor with a line-number gutter and RStudio's run keys.
 
-Ctrl+Enter runs the selection, or the whole expression at the cursor (core/r_statements.py),
+Ctrl+Enter runs the selection, or the whole expression at the cursor (core/r_statements.py,
+from the line summaries the highlighter keeps, so a big buffer is not re-tokenized per run),
 and moves to the next line with code; Ctrl+Shift+Enter and Ctrl+Shift+S ask for the file to
 be sourced (with and without echo): the tabs decide what "the file" is. Tab completes a name
 (R's own completions, via CompletionPopup) when the cursor follows one, else it indents.
@@ -14,7 +15,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
-from webr_desktop.core.r_statements import expression_range, next_code_line
+from webr_desktop.core.r_statements import StatementIndex, is_code_line
 from webr_desktop.ui.editor.completer import POPUP_KEYS, CompletionPopup, CompletionSource, follows_token
 from webr_desktop.ui.editor.highlighter import RHighlighter
 
@@ -52,6 +53,7 @@ class CodeEditor(QPlainTextEdit):
         self.setTabChangesFocus(False)
         self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * 2)
         self.highlighter = RHighlighter(self.document())
+        self._statements = StatementIndex(self.highlighter.summaries)
         self.completion = CompletionPopup(self, completions)
         self._gutter = _Gutter(self)
         self.blockCountChanged.connect(self._update_gutter_width)
@@ -269,6 +271,13 @@ class CodeEditor(QPlainTextEdit):
         self._edit_lines(change)
 
     # ------------------------------------------------------------------ running code
+    def expression_at(self, line: int) -> tuple[int, int] | None:
+        """First and last line of the expression Ctrl+Enter runs from ``line`` (None: a blank line)."""
+        changed = self.highlighter.take_changed_from()
+        if changed is not None:
+            self._statements.invalidate_from(changed)
+        return self._statements.expression_range(line)
+
     def run_current(self) -> None:
         """Emit the selection, or the expression at the cursor, then move to the next code line."""
         cursor = self.textCursor()
@@ -277,19 +286,25 @@ class CodeEditor(QPlainTextEdit):
             if text.strip():
                 self.sig_run_code.emit(text)
             return
-        buffer = self.toPlainText()
+        doc = self.document()
         line = cursor.blockNumber()
-        found = expression_range(buffer, line)
+        found = self.expression_at(line)
         last = line
         if found is not None:
             first, last = found
-            lines = buffer.split("\n")[first: last + 1]
+            block = doc.findBlockByNumber(first)
+            lines = []
+            for _ in range(last - first + 1):
+                lines.append(block.text())
+                block = block.next()
             self.sig_run_code.emit("\n".join(lines))
-        target = next_code_line(buffer, last)
-        moved = QTextCursor(self.document())
-        if target is None:
-            moved.movePosition(QTextCursor.MoveOperation.End)
+        target = doc.findBlockByNumber(last).next()
+        while target.isValid() and not is_code_line(target.text()):
+            target = target.next()
+        moved = QTextCursor(doc)
+        if target.isValid():
+            moved.setPosition(target.position())
         else:
-            moved.setPosition(self.document().findBlockByNumber(target).position())
+            moved.movePosition(QTextCursor.MoveOperation.End)
         self.setTextCursor(moved)
         self.ensureCursorVisible()
