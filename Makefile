@@ -32,6 +32,8 @@ bench: setup
 	$(PY) bench/plots.py
 	$(PY) bench/quick_plot.py
 	$(PY) bench/data_viewer.py
+	$(PY) bench/drive.py
+	$(PY) bench/network.py
 
 clean:
 	rm -rf $(VENV) wasm/dist
