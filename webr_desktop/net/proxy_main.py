@@ -33,6 +33,10 @@ class RouterHandler(ProxyRequestHandler):
     """websockify's handler plus the two marker targets: policy refusals and SOCKS5."""
 
     _target: socket.socket | None = None
+    # Every WebSocket message costs webR's worker one synchronous round trip to the page, so
+    # fewer, larger messages are what make R's reads fast: read up to 1 MiB from the target
+    # per message (stock websockify: 64 KiB).
+    buffer_size = 1 << 20
 
     def validate_connection(self) -> None:
         """Token check, then connect to the target *before* answering the upgrade: stock
