@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from webr_desktop.app import PAGE_PATH, new_session, start_server
+from webr_desktop.core.history import History
 from webr_desktop.core.runtime_assets import RuntimeAssetError, RuntimeInfo, check_runtime
 from webr_desktop.runtime.session import RSession
 from webr_desktop.server.local_server import LocalServer
+from webr_desktop.ui.console.console_pane import ConsolePane
 from tests.webengine.driver import RDriver, wait_for
 
 pytestmark = pytest.mark.webengine
@@ -63,3 +66,21 @@ def fresh(qapp, server: LocalServer) -> Iterator[RDriver]:
     yield driver
     session.shutdown()
     session.deleteLater()
+
+
+@pytest.fixture
+def pane(shared, qtbot, tmp_path: Path) -> Iterator[ConsolePane]:
+    """A ConsolePane on the shared session; its session connections are undone afterwards."""
+    widget = ConsolePane(shared.session, History(tmp_path / "history.txt"))
+    qtbot.addWidget(widget)
+    widget.resize(700, 400)
+    widget.show()
+    yield widget
+    widget.close()
+    for signal, slot in [
+        (shared.session.sig_output_received, widget._on_session_output),
+        (shared.session.sig_input_sent, widget._on_session_input_sent),
+        (shared.session.sig_prompt_shown, widget._on_session_prompt),
+        (shared.session.sig_busy_changed, widget._on_session_busy),
+    ]:
+        signal.disconnect(slot)

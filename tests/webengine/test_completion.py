@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
-from webr_desktop.core.history import History
 from webr_desktop.models.completion import CompletionService
 from webr_desktop.ui.console.console_pane import ConsolePane
 from webr_desktop.ui.editor.code_editor import CodeEditor
@@ -71,26 +69,12 @@ def test_editor_popup_shows_r_completions(qtbot, service) -> None:
     qtbot.waitUntil(lambda: editor.toPlainText() == "y <- mean(df_for_completion$alpha", timeout=10_000)
 
 
-def test_console_popup_shows_r_completions(qtbot, shared, service, tmp_path: Path) -> None:
-    pane = ConsolePane(shared.session, History(tmp_path / "h.txt"))
-    qtbot.addWidget(pane)
+def test_console_popup_shows_r_completions(qtbot, pane: ConsolePane, service) -> None:
     pane.set_completions(service)
-    pane.resize(600, 300)
-    pane.show()
-    try:
-        qtbot.keyClicks(pane.input, "mea")
-        qtbot.keyClick(pane.input, Qt.Key.Key_Tab)
-        qtbot.waitUntil(pane.input.completion.is_visible, timeout=10_000)
-        assert "mean" in pane.input.completion.model.stringList()
-        with qtbot.assertNotEmitted(pane.input.sig_lines_submitted):
-            qtbot.keyClick(pane.input.completion.completer.popup(), Qt.Key.Key_Return)  # picks, doesn't run
-        assert pane.input.text() == "mean"
-    finally:
-        pane.close()
-        for signal, slot in [
-            (shared.session.sig_output_received, pane._on_session_output),
-            (shared.session.sig_input_sent, pane._on_session_input_sent),
-            (shared.session.sig_prompt_shown, pane._on_session_prompt),
-            (shared.session.sig_busy_changed, pane._on_session_busy),
-        ]:
-            signal.disconnect(slot)
+    qtbot.keyClicks(pane.input, "mea")
+    qtbot.keyClick(pane.input, Qt.Key.Key_Tab)
+    qtbot.waitUntil(pane.input.completion.is_visible, timeout=10_000)
+    assert "mean" in pane.input.completion.model.stringList()
+    with qtbot.assertNotEmitted(pane.input.sig_lines_submitted):
+        qtbot.keyClick(pane.input.completion.completer.popup(), Qt.Key.Key_Return)  # picks, doesn't run
+    assert pane.input.text() == "mean"

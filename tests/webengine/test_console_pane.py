@@ -4,30 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 
 from webr_desktop.core.history import History
 from webr_desktop.runtime.session import SessionState
 from webr_desktop.ui.console.console_pane import ConsolePane
 from webr_desktop.ui.console.output_view import FORMATS
-
-
-@pytest.fixture
-def pane(shared, qtbot, tmp_path: Path) -> ConsolePane:
-    widget = ConsolePane(shared.session, History(tmp_path / "history.txt"))
-    qtbot.addWidget(widget)
-    widget.resize(700, 400)
-    widget.show()
-    yield widget
-    widget.close()
-    for signal, slot in [
-        (shared.session.sig_output_received, widget._on_session_output),
-        (shared.session.sig_input_sent, widget._on_session_input_sent),
-        (shared.session.sig_prompt_shown, widget._on_session_prompt),
-        (shared.session.sig_busy_changed, widget._on_session_busy),
-    ]:
-        signal.disconnect(slot)
 
 
 def _type(qtbot, pane: ConsolePane, text: str) -> None:
