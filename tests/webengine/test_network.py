@@ -25,8 +25,8 @@ pytestmark = pytest.mark.webengine
 class Net:
     """A started R session wired to a running NetworkService the way app.py wires them."""
 
-    def __init__(self, driver: RDriver, service: NetworkService) -> None:
-        self.driver, self.service = driver, service
+    def __init__(self, driver: RDriver, service: NetworkService, downloads) -> None:
+        self.driver, self.service, self.downloads = driver, service, downloads
 
     def configure(self, qtbot) -> None:
         self.driver.eval(qtbot, self.service.r_setup_code())
@@ -38,14 +38,14 @@ class Net:
 @pytest.fixture(scope="module")
 def net(qapp, server: LocalServer) -> Iterator[Net]:
     session, driver = _start(server)
-    service, _downloads = new_network(session, server)  # as app.py wires it: R told of every change
+    service, downloads = new_network(session, server)  # as app.py wires it: R told of every change
     service.start()
     deadline = time.monotonic() + 15
     while not service.is_on and time.monotonic() < deadline:
         qapp.processEvents()
     assert service.is_on, service.detail
     session.eval(service.r_setup_code())
-    yield Net(driver, service)
+    yield Net(driver, service, downloads)
     pid = service.pid()
     service.stop()
     assert service.pid() == 0
@@ -228,4 +228,25 @@ def test_the_session_menu_toggle_turns_networking_off_and_on(qtbot, net: Net, ht
     controls.toggle_action.trigger()
     qtbot.waitUntil(lambda: net.service.is_on, timeout=15_000)
     assert controls.label.text() == "Network: on"
+    assert net.r(qtbot, connect) == "connected"
+
+
+def test_download_progress_reaches_the_status_bar_signal(qtbot, net: Net, http_port: int) -> None:
+    texts: list[str] = []
+    net.downloads.sig_text_changed.connect(texts.append)
+    net.r(qtbot, f'download.file("http://127.0.0.1:{http_port}/bin/9000000", tempfile(), quiet = TRUE)')
+    qtbot.waitUntil(lambda: bool(texts) and texts[-1] == "", timeout=5_000)  # cleared when done
+    assert any(t.startswith("Downloading 9000000:") and "of 9.0 MB" in t for t in texts)
+
+
+def test_policy_blocking_private_addresses_is_a_clear_r_error(qtbot, net: Net, http_port: int) -> None:
+    connect = f'tryCatch({{ close(socketConnection("127.0.0.1", {http_port}, blocking = TRUE)); "connected" }}, error = conditionMessage)'
+    try:
+        with qtbot.waitSignal(net.service.sig_state_changed, check_params_cb=lambda s, _d: s == "on", timeout=15_000):
+            net.service.set_policy("public")  # restarts the child; R hears the new port
+        message = net.r(qtbot, connect)
+        assert "network policy" in message and "127.0.0.1" in message
+    finally:
+        with qtbot.waitSignal(net.service.sig_state_changed, check_params_cb=lambda s, _d: s == "on", timeout=15_000):
+            net.service.set_policy("all")
     assert net.r(qtbot, connect) == "connected"
