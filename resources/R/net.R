@@ -8,11 +8,18 @@ local({
   state$fetch_url <- ""
   tools$.wd.net_state <- state
 
-  off_message <- "networking is off: turn it on with Session \u25b8 Network"
+  messages <- c(
+    off = "networking is off: turn it on with Session \u25b8 Network",
+    starting = "networking is still starting: try again in a moment",
+    failed = "networking failed to start: see Session \u25b8 Network (the status bar says why)"
+  )
+  state$message <- messages[["off"]]
 
   # Called by the app at each R start and whenever the proxy changes state.
-  tools$.wd.net_configure <- function(port, secret, on, fetch_url = "", policy = "all") {
+  tools$.wd.net_configure <- function(port, secret, on, fetch_url = "", policy = "all",
+                                      status = if (isTRUE(on)) "on" else "off") {
     stopifnot(policy %in% c("all", "public", "list"))
+    state$message <- if (status %in% names(messages)) messages[[status]] else messages[["off"]]
     stopifnot(grepl("^[A-Za-z0-9_-]*$", secret))
     state$on <- isTRUE(on) && port > 0L
     state$port <- as.integer(port)
@@ -38,7 +45,7 @@ local({
   tools$socketConnection <- function(host = "localhost", port, server = FALSE, blocking = FALSE,
                                      open = "a+", encoding = getOption("encoding"),
                                      timeout = getOption("timeout"), options = getOption("socketOptions")) {
-    if (!server && !isTRUE(state$on)) stop(off_message, call. = FALSE)
+    if (!server && !isTRUE(state$on)) stop(state$message, call. = FALSE)
     tryCatch({
       con <- base::socketConnection(host, port, server, blocking, open, encoding, timeout, options)
       if (!server && isTRUE(blocking)) {
@@ -61,7 +68,7 @@ local({
 
   # Fetch url into the file `dest` through the app (no CORS limits); an R error on failure.
   fetch_to <- function(url, dest, headers = NULL, quiet = TRUE) {
-    if (!isTRUE(state$on)) stop(off_message, call. = FALSE)
+    if (!isTRUE(state$on)) stop(state$message, call. = FALSE)
     hdr <- if (length(headers)) as.list(headers) else structure(list(), names = character())
     if (length(headers) && is.null(names(headers))) stop("'headers' must be named", call. = FALSE)
     json <- paste0("{", paste(sprintf("%s:%s", encodeString(names(hdr), quote = '"'),

@@ -250,3 +250,14 @@ def test_policy_blocking_private_addresses_is_a_clear_r_error(qtbot, net: Net, h
         with qtbot.waitSignal(net.service.sig_state_changed, check_params_cb=lambda s, _d: s == "on", timeout=15_000):
             net.service.set_policy("all")
     assert net.r(qtbot, connect) == "connected"
+
+
+def test_while_the_proxy_starts_r_says_so(qtbot, net: Net, http_port: int) -> None:
+    try:
+        message = net.r(qtbot, f"""
+            .wd.net_configure(0L, "s", FALSE, status = "starting")
+            tryCatch(socketConnection("127.0.0.1", {http_port}), error = conditionMessage)""")
+        assert message == "networking is still starting: try again in a moment"
+    finally:
+        net.configure(qtbot)  # the real state again
+    assert net.r(qtbot, f'close(socketConnection("127.0.0.1", {http_port}, blocking = TRUE)); "ok"') == "ok"

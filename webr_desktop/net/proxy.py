@@ -198,8 +198,8 @@ class NetworkService(QObject):
         port = self.port
         return "\n".join([
             *(f"webr::eval_js({r_string(_worker_js(name))})" for name in WORKER_SNIPPETS),
-            ".wd.net_configure(port = {}L, secret = {}, on = {}, fetch_url = {}, policy = {})".format(
+            ".wd.net_configure(port = {}L, secret = {}, on = {}, fetch_url = {}, policy = {}, status = {})".format(
                 port, r_string(self._secret), "TRUE" if port else "FALSE", r_string(self._fetch_url),
-                r_string(self._policy)),
+                r_string(self._policy), r_string(self._state)),
             "invisible(NULL)",
         ])
