@@ -215,6 +215,8 @@ def _add_files(window, project: ProjectService, editor: EditorTabs):
     project.sig_folder_changed.connect(pane.set_root)
     project.sig_problem.connect(window.show_problem)
     pane.sig_open_file.connect(editor.open_file)
+    pane.sig_path_renamed.connect(editor.follow_rename)
+    pane.sig_paths_deleted.connect(editor.mark_deleted)
     pane.sig_set_working_dir.connect(project.set_working_dir)
     return pane
 

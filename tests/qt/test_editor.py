@@ -283,3 +283,25 @@ def test_completion_popup_with_a_fake_service(qtbot) -> None:
     assert editor.completion.model.stringList() == ["mean", "mean.Date"]
     qtbot.keyClick(editor.completion.completer.popup(), Qt.Key.Key_Return)
     assert editor.toPlainText() == "x <- mtcars + mean"
+
+
+def test_tabs_follow_a_rename_and_keep_a_deleted_files_text(qtbot, tmp_path: Path) -> None:
+    folder = tmp_path / "R"
+    folder.mkdir()
+    path = folder / "a.R"
+    path.write_text("x <- 1\n", encoding="utf-8")
+    tabs = EditorTabs()
+    qtbot.addWidget(tabs)
+    editor = tabs.open_file(path)
+    (tmp_path / "src").mkdir()
+    path.rename(tmp_path / "src" / "b.R")
+    folder.rmdir()
+    tabs.follow_rename(folder / "a.R", tmp_path / "src" / "b.R")
+    assert tabs.path_of(editor) == tmp_path / "src" / "b.R" and tabs.tabs.tabText(0) == "b.R"
+    tabs.follow_rename(tmp_path / "src", tmp_path / "lib")  # a folder above it
+    assert tabs.path_of(editor) == tmp_path / "lib" / "b.R"
+    assert not tabs.is_dirty(editor)
+    tabs.mark_deleted([tmp_path / "lib"])
+    assert tabs.is_dirty(editor) and tabs.tabs.tabText(0) == "b.R *"
+    assert [b.text for b in tabs.unsaved_buffers()] == ["x <- 1\n"]
+    editor.document().setModified(False)

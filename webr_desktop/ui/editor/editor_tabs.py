@@ -140,6 +140,23 @@ class EditorTabs(QWidget):
         editor.setFocus()
         return editor
 
+    def follow_rename(self, old: Path, new: Path) -> None:
+        """A file or folder was renamed on disk (Files pane): tabs of files in it follow."""
+        for editor, state in self._states.items():
+            if state.path is None:
+                continue
+            if state.path == old or old in state.path.parents:
+                state.path = new / state.path.relative_to(old)
+                state.title = state.path.name
+                self._refresh_title(editor)
+
+    def mark_deleted(self, paths: list[Path]) -> None:
+        """Files (or folders) were deleted: their open tabs become unsaved, so closing asks
+        before the text is lost and autosave keeps it."""
+        for editor, state in self._states.items():
+            if state.path is not None and any(state.path == p or p in state.path.parents for p in paths):
+                editor.document().setModified(True)
+
     def _refresh_title(self, editor: CodeEditor) -> None:
         state = self._states.get(editor)
         index = self.tabs.indexOf(editor)
