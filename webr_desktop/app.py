@@ -23,10 +23,10 @@ from webr_desktop.runtime.engine import configure_engine, route_qt_messages_to_l
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
 
+    from webr_desktop.core.recent_folders import RecentFolders
     from webr_desktop.models.project import ProjectService
     from webr_desktop.net.progress import DownloadProgress
     from webr_desktop.net.proxy import NetworkService
-    from webr_desktop.core.recent_folders import RecentFolders
     from webr_desktop.runtime.headless import PlotOutput
     from webr_desktop.runtime.session import RSession
     from webr_desktop.server.blob_inbox import BlobInbox
@@ -87,8 +87,6 @@ def start_server(info: RuntimeInfo) -> LocalServer:
 def new_project(session: RSession, server: LocalServer) -> ProjectService:
     """The service that mounts host folders in ``session`` through ``server``'s drives."""
     from webr_desktop.models.project import ProjectService
-    from webr_desktop.net.progress import DownloadProgress
-    from webr_desktop.net.proxy import NetworkService
 
     return ProjectService(session, server.drives, server.secret)
 
@@ -228,10 +226,12 @@ SETTINGS_ALLOW = "network/allow"
 
 def network_settings(settings: QSettings) -> tuple[bool, str, tuple[str, ...]]:
     """(enabled, policy, allowed hosts) as the user last left them; on and allow-all at first."""
+    from webr_desktop.net.tokens import POLICIES
+
     enabled = str(settings.value(SETTINGS_NETWORK, "true")).lower() == "true"
     policy = str(settings.value(SETTINGS_POLICY, "all"))
     allow = tuple(a for a in str(settings.value(SETTINGS_ALLOW, "")).split("\n") if a)
-    return enabled, policy if policy in ("all", "public", "list") else "all", allow
+    return enabled, policy if policy in POLICIES else "all", allow
 
 
 def _add_network(window, network: NetworkService, settings: QSettings) -> None:
