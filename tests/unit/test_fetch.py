@@ -33,3 +33,17 @@ def test_download_in_chunks_follows_redirects_and_maps_404(monkeypatch) -> None:
         assert info["status"] == 404 and "404" in info["error"]
     assert json.loads(call(service, op="open", url="file:///etc/passwd")[1])["error"]
     assert call(service, op="read", id="nope")[0] == 404
+
+
+def test_get_answers_the_whole_body_with_the_remote_status(monkeypatch) -> None:
+    monkeypatch.setattr(fetch_mod, "CHUNK", 1000)
+    service = FetchService()
+    with http_target() as port:
+        assert call(service, op="get", url=f"http://127.0.0.1:{port}/bin/2500") == (200, pattern(2500))
+        assert call(service, op="get", url=f"http://127.0.0.1:{port}/redirect") == (200, pattern(1000))
+        status, body = call(service, op="get", url=f"http://127.0.0.1:{port}/missing")
+        assert status == 404 and b"404" in body
+        monkeypatch.setattr(fetch_mod, "MAX_GET", 1500)
+        assert call(service, op="get", url=f"http://127.0.0.1:{port}/bin/2500")[0] == 413
+    assert call(service, op="get", url="file:///etc/passwd")[0] == 502
+    assert service._open == {}  # every get closed its download

@@ -148,6 +148,16 @@ def test_download_file_without_cors_and_404(qtbot, net: Net, http_port: int) -> 
     assert "404" in got[3]
 
 
+def test_r_url_reads_without_cors_go_through_the_app(qtbot, net: Net, http_port: int) -> None:
+    got = net.r(qtbot, f"""
+        base <- "http://127.0.0.1:{http_port}"
+        c(readLines(paste0(base, "/0"), warn = FALSE),
+          scan(paste0(base, "/0"), what = "", quiet = TRUE),
+          nchar(readLines(paste0(base, "/70000"), warn = FALSE)),
+          tryCatch(readLines(paste0(base, "/missing")), error = function(e) "error"))""")
+    assert got == ["hello", "hello", "70000", "error"]
+
+
 def _upgrade(port: int, path: str, origin: str) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         sock.sendall((

@@ -24,7 +24,7 @@ RESTART_WINDOW = 10.0
 OFF, STARTING, ON, FAILED = "off", "starting", "on", "failed"
 
 
-WORKER_SNIPPETS = ("sockfs_route.js", "fetch_download.js")
+WORKER_SNIPPETS = ("sockfs_route.js", "fetch_download.js", "xhr_route.js")
 
 
 def _worker_js(name: str) -> str:

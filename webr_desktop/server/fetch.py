@@ -10,6 +10,8 @@ Protocol (JSON request body, route ``api/fetch`` under the URL secret):
                                                  or {"error": text, "status": code}
   {"op": "read", "id": I}                     → up to CHUNK raw bytes; b"" at the end
   {"op": "close", "id": I}                    → JSON null
+  {"op": "get", "url": U}                     → the whole body, with the remote status code
+                                                 (R's own url()/file() reads: readLines(U), …)
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ IDLE_SECONDS = 120.0
 MAX_OPEN = 16
 TIMEOUT = 60.0
 USER_AGENT = "webR-Desktop (download.file)"
+MAX_GET = 512 * 1024 * 1024  # one "get" holds the body in memory: larger files use download.file
 
 Progress = Callable[[str, int, int], None]  # (url, bytes done, total or -1)
 
@@ -71,6 +74,8 @@ class FetchService:
         if op == "close":
             self._close(str(request.get("id", "")))
             return _json(None)
+        if op == "get":
+            return self._get(request)
         return _json({"error": "unknown op"}, 400)
 
     def _open_url(self, request: dict) -> tuple[int, str, bytes]:
@@ -103,6 +108,24 @@ class FetchService:
             "id": download_id, "status": response.status, "size": total, "url": response.url,
             "type": response.headers.get("Content-Type", ""),
         })
+
+    def _get(self, request: dict) -> tuple[int, str, bytes]:
+        """The whole body at once, for an XHR that R's C code made: the status passes through
+        (so R reports a 404 as it would), and 502 with the reason when there was no answer."""
+        opened = json.loads(self._open_url(request)[2])
+        if "id" not in opened:
+            status = opened.get("status") or 502
+            return status, "text/plain", str(opened.get("error", "")).encode()
+        try:
+            chunks, size = [], 0
+            while data := self._read(opened["id"])[2]:
+                chunks.append(data)
+                size += len(data)
+                if size > MAX_GET:
+                    return 413, "text/plain", b"too large to read at once: use download.file()"
+        finally:
+            self._close(opened["id"])
+        return opened["status"], opened["type"] or "application/octet-stream", b"".join(chunks)
 
     def _read(self, download_id: str) -> tuple[int, str, bytes]:
         with self._lock:
