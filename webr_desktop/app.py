@@ -116,9 +116,15 @@ def new_network(session: RSession, server: LocalServer, policy: str = "all", all
     server.add_handler(FETCH_PATH, fetch.handle)
     network = NetworkService(server.origin, fetch_url=server.url(FETCH_PATH), policy=policy, allow=allow)
 
+    installed_in: list[object] = [None]  # the R start (Ready) whose worker has the routing
+
     def _tell_r(*_args: object) -> None:
-        if session.info is not None:  # R is up; otherwise sig_started tells it
-            session.eval(network.r_setup_code())
+        ready = session.info
+        if ready is None:  # R is not up: its sig_started will tell it
+            return
+        # The routing snippets go once per R start; a state change sends only the new state.
+        session.eval(network.r_config_code() if installed_in[0] is ready else network.r_setup_code())
+        installed_in[0] = ready
 
     session.sig_started.connect(_tell_r)
     network.sig_state_changed.connect(_tell_r)

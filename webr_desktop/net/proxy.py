@@ -3,7 +3,7 @@
 The child (``webr_desktop.net.proxy_main``) binds 127.0.0.1 on a free port and reports it on
 stdout; the per-run secret and the page's Origin reach it through the environment. If the
 child dies it is started again (R's next connection uses the new port once the lead's wiring
-re-sends ``r_setup_code()``); ``stop()`` leaves no child behind.
+re-sends ``r_config_code()``); ``stop()`` leaves no child behind.
 """
 
 from __future__ import annotations
@@ -193,11 +193,14 @@ class NetworkService(QObject):
 
     # -- R side --------------------------------------------------------------------------
     def r_setup_code(self) -> str:
-        """R code for each R start and each state change: installs the worker-side routing
-        (once per R) and tells it the current port, secret and on/off state."""
+        """R code for each R start: installs the worker-side routing, then ``r_config_code``."""
+        snippets = [f"webr::eval_js({r_string(_worker_js(name))})" for name in WORKER_SNIPPETS]
+        return "\n".join([*snippets, self.r_config_code()])
+
+    def r_config_code(self) -> str:
+        """R code for each state change: the current port, secret and state (routing installed)."""
         port = self.port
         return "\n".join([
-            *(f"webr::eval_js({r_string(_worker_js(name))})" for name in WORKER_SNIPPETS),
             ".wd.net_configure(port = {}L, secret = {}, on = {}, fetch_url = {}, policy = {}, status = {})".format(
                 port, r_string(self._secret), "TRUE" if port else "FALSE", r_string(self._fetch_url),
                 r_string(self._policy), r_string(self._state)),
