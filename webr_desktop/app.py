@@ -244,8 +244,7 @@ def _add_network(window, network: NetworkService, settings: QSettings) -> None:
     """Session ▸ Network (on/off) and Network Policy, and the status-bar indicator."""
     from webr_desktop.ui.network_status import NetworkControls
 
-    _enabled, policy, allow = network_settings(settings)
-    controls = NetworkControls(policy, allow, window)
+    controls = NetworkControls(*network.policy, window)
     window.add_session_actions([controls.toggle_action, controls.policy_menu])
     window.add_status_widget(controls.label)
     controls.set_state(network.state, network.detail)

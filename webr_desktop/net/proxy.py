@@ -76,6 +76,11 @@ class NetworkService(QObject):
     def secret(self) -> str:
         return self._secret
 
+    @property
+    def policy(self) -> tuple[str, tuple[str, ...]]:
+        """The destination policy and its allowed hosts."""
+        return self._policy, self._allow
+
     def pid(self) -> int:
         """The child's process id (0 when none runs); for tests and diagnostics."""
         proc = self._process
