@@ -60,10 +60,14 @@
   const POLLIN = 1 | 64;
   const nap = new Int32Array(new SharedArrayBuffer(4));
   const peerOf = (sock) => sock.type === 1 && ops.getPeer(sock, sock.daddr, sock.dport);
+  // event_channel.js's pump also drains every few ms with webR's "events queued" flag clear,
+  // since that flag can be lost; without it (no SharedArrayBuffer) handleEvents is all there is.
+  const events = globalThis.__wdEvents || { pump: () => Module.webr.handleEvents() };
+  const FORCE_DRAIN_MS = 5;
   const pumpUntil = (done, ms) => {
     const end = performance.now() + ms;
     for (;;) {
-      Module.webr.handleEvents();
+      events.pump(FORCE_DRAIN_MS);
       if (done()) return true;
       if (performance.now() >= end) return false;
       Atomics.wait(nap, 0, 0, 0.2);
@@ -96,7 +100,10 @@
   ops.recvmsg = function (sock) {
     const peer = peerOf(sock);
     if (sock.__wdBlockMs && peer && !sock.recv_queue.length) {
-      pumpUntil(() => sock.recv_queue.length > 0 || peer.socket.readyState > 1, sock.__wdBlockMs);
+      const ready = pumpUntil(() => sock.recv_queue.length > 0 || peer.socket.readyState > 1, sock.__wdBlockMs);
+      // R's own blocking read reports a timeout as 0 bytes (R_SockRead), so readBin and
+      // readLines return what they have. With EAGAIN instead, R's read never returned.
+      if (!ready) return null;
     }
     return recvmsg.apply(this, arguments);
   };

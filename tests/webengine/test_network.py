@@ -8,6 +8,7 @@ import signal
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,7 @@ from tests.webengine.driver import RDriver
 from tests.webengine.net_targets import echo_target, free_port, http_target
 from tests.webengine.driver import ide_window
 from webr_desktop.app import new_network
+from webr_desktop.core.rcode import r_string
 from webr_desktop.net.proxy import NetworkService
 from webr_desktop.server.local_server import LocalServer
 
@@ -98,6 +100,31 @@ def test_five_megabytes_echo_md5_identical(qtbot, net: Net) -> None:
             f1 <- tempfile(); f2 <- tempfile(); writeBin(sent, f1); writeBin(got, f2)
             c(length(got), unname(tools::md5sum(f1)) == unname(tools::md5sum(f2)))""", timeout=60_000)
     assert same == [5_000_000, 1]
+
+
+def test_a_lost_event_wake_up_still_delivers_the_bytes(qtbot, net: Net) -> None:
+    """webR can clear its "events queued" flag just after the page queued an event; a blocking
+    read must still get the bytes (event_channel.js), not wait out its timeout."""
+    lose = (Path(__file__).parent / "lose_wakeup.js").read_text(encoding="utf-8")
+    with echo_target() as port:
+        got = net.r(qtbot, f"""
+            con <- socketConnection("127.0.0.1", {port}, blocking = TRUE, open = "r+b", timeout = 10)
+            on.exit(close(con))
+            writeBin(charToRaw("ping"), con)
+            lost <- webr::eval_js({r_string(lose)})
+            t0 <- Sys.time(); got <- rawToChar(readBin(con, "raw", 4))
+            c(lost, got, as.numeric(Sys.time() - t0, units = "secs") < 2)""")
+    assert got == ["1", "ping", "TRUE"]
+
+
+def test_a_blocking_read_that_times_out_returns_what_arrived(qtbot, net: Net, http_port: int) -> None:
+    """As R's own sockets: the timeout ends the read with the bytes so far (none here)."""
+    got = net.r(qtbot, f"""
+        con <- socketConnection("127.0.0.1", {http_port}, blocking = TRUE, open = "r+b", timeout = 1)
+        on.exit(close(con))
+        t0 <- Sys.time(); got <- readBin(con, "raw", 10)
+        c(length(got), as.numeric(Sys.time() - t0, units = "secs"))""")
+    assert got[0] == 0 and 0.9 <= got[1] < 5
 
 
 def test_two_sockets_at_once(qtbot, net: Net, http_port: int) -> None:
