@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -185,17 +186,42 @@ def test_r_url_reads_without_cors_go_through_the_app(qtbot, net: Net, http_port:
     assert got == ["hello", "hello", "70000", "error"]
 
 
+def _connect(port: int, path: str, origin: str) -> tuple[socket.socket, bytes]:
+    """A WebSocket upgrade request to the proxy: the socket and the proxy's first reply."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.sendall((
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: binary\r\nOrigin: {origin}\r\n\r\n"
+    ).encode())
+    try:
+        return sock, sock.recv(4096)
+    except (ConnectionResetError, TimeoutError):
+        return sock, b""
+
+
 def _upgrade(port: int, path: str, origin: str) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall((
-            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-            f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: binary\r\nOrigin: {origin}\r\n\r\n"
-        ).encode())
-        try:
-            return sock.recv(4096)
-        except (ConnectionResetError, TimeoutError):
-            return b""
+    sock, reply = _connect(port, path, origin)
+    sock.close()
+    return reply
+
+
+def _stat(pid: int | str) -> list[str]:
+    """State and parent of a process from Linux /proc ([] if it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:2]
+    except (OSError, IndexError):
+        return []
+
+
+def _running(pid: int) -> bool:
+    stat = _stat(pid)
+    return bool(stat) and stat[0] != "Z"
+
+
+def _live_children(pid: int) -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir()
+            if p.name.isdigit() and _stat(p.name)[1:] == [str(pid)] and _running(int(p.name))]
 
 
 def test_hostile_clients_are_refused(net: Net, http_port: int, server: LocalServer) -> None:
@@ -223,11 +249,19 @@ def test_proxy_listens_on_loopback_only(net: Net) -> None:
             socket.create_connection((address, net.service.port), timeout=2).close()
 
 
-def test_killed_proxy_restarts_and_r_reconnects(qtbot, net: Net, http_port: int) -> None:
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_killed_proxy_restarts_and_r_reconnects(qtbot, net: Net, http_port: int, server: LocalServer) -> None:
     old_pid, old_port = net.service.pid(), net.service.port
     states: list[str] = []
     net.service.sig_state_changed.connect(lambda s, d: states.append(s))
+    # An open connection has its own forked child: it must not outlive the proxy.
+    sock, reply = _connect(old_port, f"/?token={net.service.secret}@127.0.0.1:{http_port}", server.origin)
+    assert reply.startswith(b"HTTP/1.1 101")
+    qtbot.waitUntil(lambda: bool(_live_children(old_pid)), timeout=5_000)
+    children = _live_children(old_pid)
     os.kill(old_pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: not any(_running(c) for c in children), timeout=5_000)
+    sock.close()
     qtbot.waitUntil(lambda: net.service.is_on and net.service.pid() not in (0, old_pid), timeout=15_000)
     assert "starting" in states and net.service.pid() != old_pid and net.service.port != old_port
     net.configure(qtbot)  # what app.py does on sig_state_changed

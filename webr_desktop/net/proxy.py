@@ -153,8 +153,8 @@ class NetworkService(QObject):
         if proc.state() != QProcess.NotRunning:
             proc.terminate()  # websockify ends its per-connection children on SIGTERM
             if not proc.waitForFinished(1500):
-                proc.kill()
-                proc.waitForFinished(500)
+                proc.kill()  # can't be ignored; a loaded machine may take a while to reap it
+                proc.waitForFinished(5000)
         proc.deleteLater()
 
     # -- child events --------------------------------------------------------------------

@@ -38,6 +38,12 @@ class RouterHandler(ProxyRequestHandler):
     # per message (stock websockify: 64 KiB).
     buffer_size = 1 << 20
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        # We run in the per-connection child websockify forked: a fork drops the parent's
+        # death signal, so set ours, or a SIGKILLed proxy would leave this child proxying.
+        _die_with_parent()
+        super().__init__(*args, **kwargs)
+
     def validate_connection(self) -> None:
         """Token check, then connect to the target *before* answering the upgrade: stock
         websockify accepts first and closes later, so R would see a refused port as a
