@@ -159,7 +159,7 @@ def build_window(
     window.data_service, window.data_views = _add_data_viewer(window, session)
     window.editor = _add_editor(window, session, console, project)
     window.environment = _add_environment(window, session)  # upper right
-    window.files = _add_files(window, project, window.editor)  # lower right: Files, Plots, Help
+    window.files = _add_files(window, session, project, window.editor)  # lower right: Files, Plots, Help
     window.environment.sig_view_requested.connect(window.data_service.open_name)
     window.plots = _add_plots(window, session, settings, project)
     window.help = _add_help(window, session)
@@ -209,7 +209,7 @@ def _add_editor(window, session: RSession, console: ConsolePane, project: Projec
     return editor
 
 
-def _add_files(window, project: ProjectService, editor: EditorTabs):
+def _add_files(window, session: RSession, project: ProjectService, editor: EditorTabs):
     """The Files pane (lower right, first tab): the project folder, watched on disk."""
     from webr_desktop.ui.files.files_pane import FilesPane
 
@@ -222,6 +222,7 @@ def _add_files(window, project: ProjectService, editor: EditorTabs):
     pane.sig_path_renamed.connect(editor.follow_rename)
     pane.sig_paths_deleted.connect(editor.mark_deleted)
     pane.sig_set_working_dir.connect(project.set_working_dir)
+    session.sig_command_finished.connect(pane.refresh_details)  # R may have rewritten a file
     return pane
 
 

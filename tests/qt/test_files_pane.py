@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtCore import QDateTime, QLocale, QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
@@ -99,6 +99,22 @@ def test_a_file_created_on_disk_appears_and_a_deleted_one_goes(qtbot, pane: File
     qtbot.waitUntil(lambda: "new_from_r.csv" in names(pane))
     (project / "analysis.R").unlink()
     qtbot.waitUntil(lambda: "analysis.R" not in names(pane))
+
+
+def test_size_and_date_follow_a_file_rewritten_in_place(qtbot, pane: FilesPane, project: Path) -> None:
+    """QFileSystemModel alone kept the first size: it re-reads files only when a folder changes."""
+    target = project / "analysis.R"
+    index = pane.model.index_for(target)
+    size = index.siblingAtColumn(FileTreeModel.SIZE)
+    qtbot.waitUntil(lambda: pane.model.fs.size(pane.model.mapToSource(index)) == target.stat().st_size)
+    with target.open("r+b") as f:  # in place: the folder's entries don't change
+        f.write(b"x" * 5000)
+    os.utime(target, (1_700_000_000, 1_700_000_000))
+    locale = QLocale.system()
+    assert pane.model.data(size) == locale.formattedDataSize(5000)
+    when = QDateTime.fromSecsSinceEpoch(1_700_000_000)
+    assert pane.model.data(size.siblingAtColumn(FileTreeModel.MODIFIED)) == locale.toString(when, QLocale.FormatType.ShortFormat)
+    pane.refresh_details()  # repaints; the rows read the disk again
 
 
 def test_a_file_in_an_expanded_subfolder_appears(qtbot, pane: FilesPane, project: Path) -> None:

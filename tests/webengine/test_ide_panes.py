@@ -132,3 +132,19 @@ def test_an_untitled_buffer_is_sourced_from_a_temporary_copy(shared, qtbot, tmp_
         window.editor.source(echo=True)
     assert shared.eval(qtbot, "untitled_x") == "it's \\ é"
     editor.document().setModified(False)  # nothing to save when the test closes the window
+
+
+def test_files_pane_shows_the_size_of_a_file_r_rewrote(shared, qtbot, tmp_path: Path) -> None:
+    from PySide6.QtCore import QLocale
+
+    from webr_desktop.ui.files.file_tree_model import FileTreeModel
+
+    data = tmp_path / "data.csv"
+    data.write_text("x\n1\n", encoding="utf-8")
+    window, console = _window(shared, qtbot, tmp_path)
+    model = window.files.model
+    qtbot.waitUntil(lambda: model.index_for(data).isValid(), timeout=5_000)
+    _submit(shared, qtbot, console, 'write.csv(data.frame(x = 1:5000), "data.csv", row.names = FALSE)')
+    assert data.stat().st_size > 20_000
+    size = model.index_for(data).siblingAtColumn(FileTreeModel.SIZE)  # rows may have moved meanwhile
+    assert model.data(size) == QLocale.system().formattedDataSize(data.stat().st_size)

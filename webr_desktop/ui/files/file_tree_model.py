@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from PySide6.QtCore import QDir, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QDir, QFileInfo, QLocale, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QFileSystemModel, QStyle  # PySide6 keeps the model in QtWidgets
 
@@ -93,6 +93,10 @@ class FileTreeModel(QSortFilterProxyModel):
 
     # ------------------------------------------------------------------ proxy rules
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role == Qt.ItemDataRole.DisplayRole and index.column() in (self.SIZE, self.MODIFIED):
+            fresh = self._fresh_detail(index)
+            if fresh is not None:
+                return fresh
         value = super().data(index, role)
         if role == Qt.ItemDataRole.DecorationRole and index.column() == self.NAME and (
                 value is None or (isinstance(value, QIcon) and value.isNull())):
@@ -123,6 +127,20 @@ class FileTreeModel(QSortFilterProxyModel):
         return (natural_key(a), a) < (natural_key(b), b)  # "a.R" vs "A.R": still a stable order
 
     # ------------------------------------------------------------------ internals
+    def _fresh_detail(self, index: Index) -> str | None:
+        """A file's size or date from a stat made now (shown rows only: a few µs each).
+
+        QFileSystemModel re-reads a file only when its folder changes, so a file R rewrote in
+        place (``write.csv`` over an old one) kept its old size. Formatted as Qt's model does.
+        """
+        info = QFileInfo(str(self.file_path(index)))
+        if not info.isFile():
+            return None
+        locale = QLocale.system()
+        if index.column() == self.SIZE:
+            return locale.formattedDataSize(info.size())
+        return locale.toString(info.lastModified(), QLocale.FormatType.ShortFormat)
+
     def _on_root_chain(self, path: str) -> bool:
         root = self._root.as_posix() if self._root else ""
         return root == path or root.startswith(path.rstrip("/") + "/")

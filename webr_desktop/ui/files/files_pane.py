@@ -92,8 +92,10 @@ class FilesPane(QWidget):
         header.setSectionResizeMode(FileTreeModel.NAME, QHeaderView.ResizeMode.Stretch)
         tree.setColumnHidden(FileTreeModel.TYPE, True)
         metrics = tree.fontMetrics()
-        date_sample = QLocale().toString(QDateTime.currentDateTime(), QLocale.FormatType.ShortFormat)
-        tree.setColumnWidth(FileTreeModel.SIZE, metrics.horizontalAdvance("999.9 KB") + 16)
+        locale = QLocale.system()  # what FileTreeModel formats with
+        date_sample = locale.toString(QDateTime.currentDateTime(), QLocale.FormatType.ShortFormat)
+        size_sample = locale.formattedDataSize(1023 * 1024 + 1000)  # the widest: "1023.98 KiB"
+        tree.setColumnWidth(FileTreeModel.SIZE, metrics.horizontalAdvance(size_sample) + 16)
         tree.setColumnWidth(FileTreeModel.MODIFIED, metrics.horizontalAdvance(date_sample) + 16)
         tree.selectionModel().selectionChanged.connect(self._update_state)
         return tree
@@ -284,6 +286,10 @@ class FilesPane(QWidget):
             index = self.model.index_for(path)
             if index.isValid():
                 self.tree.expand(index)
+
+    def refresh_details(self) -> None:
+        """Show sizes and dates as they are now (after R ran: it may have rewritten files)."""
+        self.tree.viewport().update()
 
     def reveal_selected(self) -> None:
         folder = self.target_folder()
