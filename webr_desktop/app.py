@@ -69,7 +69,8 @@ def _r_setup_code(resources: Path) -> str:
     first = ["tools.R", "plots.R"]  # the others build on these
     names = first + sorted(p.name for p in (resources / "R").glob("*.R") if p.name not in first)
     r_files = [(resources / "R" / name).read_text(encoding="utf-8") for name in names]
-    worker = [(resources / "worker" / name).read_text(encoding="utf-8") for name in ("event_channel.js", "flush_at_prompt.js")]
+    worker_names = ("event_channel.js", "flush_at_prompt.js")  # the channel mend first: it serves all R
+    worker = [(resources / "worker" / name).read_text(encoding="utf-8") for name in worker_names]
     return "\n".join([*r_files, *(f"webr::eval_js({r_string(js)})" for js in worker), "invisible(NULL)\n"])
 
 

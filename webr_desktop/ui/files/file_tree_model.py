@@ -14,7 +14,9 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from PySide6.QtCore import QDir, QFileInfo, QLocale, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import (
+    QDir, QFileInfo, QLocale, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal,
+)
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QFileSystemModel, QStyle  # PySide6 keeps the model in QtWidgets
 
