@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QFontInfo
+from PySide6.QtGui import QFontMetrics
 
 from webr_desktop.models.help_service import HelpPage, HelpService
 from webr_desktop.ui.help.help_pane import HelpPane
@@ -92,7 +92,10 @@ def test_pages_show_and_ask_to_be_raised(qtbot) -> None:
     service.sig_page_shown.emit(TEXT)
     assert pane.browser.toPlainText() == TEXT.body
     assert not pane.title_label.isHidden() and pane.title_label.text() == TEXT.title
-    assert QFontInfo(pane.browser.document().defaultFont()).fixedPitch()
+    # Fixed width as the reader sees it: Qt's fixedPitch() depends on fontconfig's
+    # 'spacing' property, which some monospace fonts (Debian's Noto Sans Mono) lack.
+    metrics = QFontMetrics(pane.browser.document().defaultFont())
+    assert metrics.horizontalAdvance("iiii") == metrics.horizontalAdvance("WWWW")
 
 
 def test_links_go_to_the_service_anchors_scroll_web_links_open_outside(qtbot) -> None:
