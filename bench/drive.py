@@ -10,7 +10,7 @@ file_exists_ms     = median per-call time of `file.exists()` on a file in the mo
 evict_ms           = cost of the eviction that runs after every console command (R side).
 
 All times are taken inside R (proc.time), in one R session, with the real server, DriveFS
-handler, worker patch and ProjectService, wired as app.py wires them.
+handler, worker patch and ProjectService, wired as webr_desktop.app wires them.
 
 Usage: .venv/bin/python bench/drive.py [--runs N] [--rows N]
 """

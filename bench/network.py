@@ -99,7 +99,7 @@ def main() -> None:
         )
         server = start_server(check_runtime())
         session = new_session(server.url(PAGE_PATH), server.blobs)
-        net, _downloads = new_network(session, server)  # wired as app.py wires it
+        net, _downloads = new_network(session, server)  # wired as webr_desktop.app wires it
         net.start()
         session.start()
         try:

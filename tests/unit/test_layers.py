@@ -28,3 +28,13 @@ def test_no_qtwidgets_below_the_ui_layer() -> None:
         if any(name.startswith("PySide6.QtWidgets") for name in _imported_modules(path))
     ]
     assert offenders == []
+
+
+def test_the_composition_root_stays_readable() -> None:
+    """One wiring module per pane keeps each short (issue 12: none over 250 lines)."""
+    long = {
+        str(path.relative_to(PACKAGE)): n
+        for path in (PACKAGE / "app").rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 250
+    }
+    assert long == {}

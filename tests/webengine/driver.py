@@ -77,7 +77,7 @@ class RDriver:
 
 
 def ide_window(driver: RDriver, tmp_path: Path, settings=None, network=None):
-    """The whole IDE window as app.py builds it, with ``tmp_path`` open as the project folder."""
+    """The whole IDE window as webr_desktop.app builds it, with ``tmp_path`` open as the project folder."""
     from PySide6.QtCore import QSettings
 
     from webr_desktop.app import build_window, new_project

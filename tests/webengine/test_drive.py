@@ -33,7 +33,7 @@ def folder() -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def project(shared: RDriver, server: LocalServer, folder: Path) -> ProjectService:
-    return new_project(shared.session, server)  # as app.py builds it: the server's own drives
+    return new_project(shared.session, server)  # as webr_desktop.app builds it: the server's own drives
 
 
 def opened(qtbot, shared: RDriver, project: ProjectService, folder: Path) -> str:

@@ -1,4 +1,4 @@
-"""The data, environment and help panes as app.py wires them, driven as a user would."""
+"""The data, environment and help panes as webr_desktop.app wires them, driven as a user would."""
 
 from __future__ import annotations
 

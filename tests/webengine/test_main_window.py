@@ -1,4 +1,4 @@
-"""The main window as app.py wires it: status bar, Session menu, remembered geometry."""
+"""The main window as webr_desktop.app wires it: status bar, Session menu, remembered geometry."""
 
 from __future__ import annotations
 

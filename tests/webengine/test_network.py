@@ -26,7 +26,7 @@ pytestmark = pytest.mark.webengine
 
 
 class Net:
-    """A started R session wired to a running NetworkService the way app.py wires them."""
+    """A started R session wired to a running NetworkService the way webr_desktop.app wires them."""
 
     def __init__(self, driver: RDriver, service: NetworkService, downloads) -> None:
         self.driver, self.service, self.downloads = driver, service, downloads
@@ -41,7 +41,7 @@ class Net:
 @pytest.fixture(scope="module")
 def net(qapp, server: LocalServer) -> Iterator[Net]:
     session, driver = _start(server)
-    service, downloads = new_network(session, server)  # as app.py wires it: R told of every change
+    service, downloads = new_network(session, server)  # as webr_desktop.app wires it: R told of every change
     service.start()
     deadline = time.monotonic() + 15
     while not service.is_on and time.monotonic() < deadline:
@@ -264,7 +264,7 @@ def test_killed_proxy_restarts_and_r_reconnects(qtbot, net: Net, http_port: int,
     sock.close()
     qtbot.waitUntil(lambda: net.service.is_on and net.service.pid() not in (0, old_pid), timeout=15_000)
     assert "starting" in states and net.service.pid() != old_pid and net.service.port != old_port
-    net.configure(qtbot)  # what app.py does on sig_state_changed
+    net.configure(qtbot)  # what webr_desktop.app does on sig_state_changed
     lines = net.r(qtbot, f"""
         con <- socketConnection("127.0.0.1", {http_port}, blocking = TRUE, open = "r+b", timeout = 10)
         on.exit(close(con)); writeLines("GET /0 HTTP/1.0\\r\\n\\r", con); readLines(con, warn = FALSE)""")

@@ -1,4 +1,4 @@
-"""The Plots pane as app.py wires it: re-render on resize, Plots menu, quick plots, restart."""
+"""The Plots pane as webr_desktop.app wires it: re-render on resize, Plots menu, quick plots, restart."""
 
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ def test_a_killed_app_offers_its_unsaved_buffer_at_the_next_start(shared, qtbot,
     window, _console = ide_window(shared, tmp_path)
     qtbot.addWidget(window)
     window.set_close_guard(lambda: True)  # no "save changes?" prompt when the test closes the window
-    app_module._start_recovery(window)
+    app_module.start_recovery(window)
     assert [b.text for b in offered[0]] == [TEXT]
     editor = window.editor.current_editor()
     assert editor is not None and editor.toPlainText() == offered[0][0].text

@@ -2,7 +2,7 @@
 
 The console sits in a vertical splitter in the centre (script editor and data viewers above);
 other panes (plots, help, environment, files) dock around it as tabbed dock widgets. The
-window knows panes only as widgets; app.py builds and wires them.
+window knows panes only as widgets; webr_desktop.app builds and wires them.
 """
 
 from __future__ import annotations

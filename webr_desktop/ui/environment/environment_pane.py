@@ -1,7 +1,7 @@
 """EnvironmentPane: R's global environment as a sortable, filterable table (like RStudio's).
 
 The pane shows an EnvironmentModel and only reports what the user asks for (view, remove,
-clear, refresh); app.py routes those to the EnvironmentService and the data viewer. Rows have
+clear, refresh); the app package routes those to the EnvironmentService and the data viewer. Rows have
 one fixed height so 10,000 objects lay out without measuring each one.
 """
 

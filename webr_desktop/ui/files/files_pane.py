@@ -3,7 +3,7 @@
 The tree is a FileTreeModel (QFileSystemModel underneath, which watches the disk), so files
 that R or another program writes appear by themselves. The pane changes the disk only for
 the user's own commands (new, rename, delete); everything that concerns another part of the
-app is a signal app.py routes: open a file in the editor, set R's working directory, open a
+app is a signal the app package routes: open a file in the editor, set R's working directory, open a
 folder.
 """
 

@@ -1,7 +1,7 @@
 """PlotsPane: the plot history with navigation, and the image R rendered for this pane's size.
 
 The pane only shows a PlotHistory and reports what the user asks for (its drawing size,
-export, copy, zoom, remove, clear); app.py wires those to the PlotService, which replays the
+export, copy, zoom, remove, clear); the app package wires those to the PlotService, which replays the
 plot in R at the new size. Images are drawn at their own pixel density (webR's canvas draws
 at 2x), never stretched up; while a re-render is on its way a larger image is scaled down.
 """

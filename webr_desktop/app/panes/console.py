@@ -1,0 +1,20 @@
+"""The console: R's REPL at the bottom of the central area, with its history."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from webr_desktop.core.history import History
+    from webr_desktop.runtime.session import RSession
+    from webr_desktop.ui.console.console_pane import ConsolePane
+    from webr_desktop.ui.main_window import MainWindow
+
+
+def add_console(window: MainWindow, session: RSession, history: History) -> ConsolePane:
+    """The console pane, the last of the central panes (documents go above it)."""
+    from webr_desktop.ui.console.console_pane import ConsolePane
+
+    console = ConsolePane(session, history)
+    window.add_central_pane(console)
+    return console

@@ -1,0 +1,73 @@
+"""Builds the main window: each pane's wiring in a fixed, readable order, then the links
+between panes — all of them here, so a reader sees every cross-pane connection at once.
+
+The order sets the layout: central panes stack above the console in the order added (each
+goes on top); side panes fill the upper-right group, then the lower-right tabs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from webr_desktop.app.panes.console import add_console
+from webr_desktop.app.panes.data import add_data_viewer
+from webr_desktop.app.panes.editor import add_editor
+from webr_desktop.app.panes.environment import add_environment
+from webr_desktop.app.panes.files import add_files
+from webr_desktop.app.panes.folders import add_folder_menu
+from webr_desktop.app.panes.help import add_help
+from webr_desktop.app.panes.network import add_network
+from webr_desktop.app.panes.plots import add_plots
+from webr_desktop.app.panes.session import add_session_status
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+
+    from webr_desktop.core.history import History
+    from webr_desktop.core.recent_folders import RecentFolders
+    from webr_desktop.models.project import ProjectService
+    from webr_desktop.net.progress import DownloadProgress
+    from webr_desktop.net.proxy import NetworkService
+    from webr_desktop.runtime.session import RSession
+    from webr_desktop.ui.console.console_pane import ConsolePane
+    from webr_desktop.ui.main_window import MainWindow
+
+
+def build_window(
+    session: RSession, project: ProjectService, settings: QSettings, history: History, recent: RecentFolders,
+    network: NetworkService | None = None, downloads: DownloadProgress | None = None,
+) -> tuple[MainWindow, ConsolePane]:
+    """The main window with its panes, wired to the session, the project folders and networking.
+
+    The panes stay reachable as window attributes (``editor``, ``files``, ``plots``, …) for
+    the start-up code, tests and benchmarks.
+    """
+    from webr_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(settings)
+    # Central area, bottom to top: console, data viewers, script editor.
+    console = add_console(window, session, history)
+    window.data_service, window.data_views = add_data_viewer(window, session)
+    window.editor, completions = add_editor(window, session, project, console.submit)
+    # Right: Environment above; Files, Plots and Help tabbed below.
+    window.environment = add_environment(window, session)
+    window.files = add_files(window, session, project)
+    window.plots = add_plots(window, session, settings, project)
+    window.help = add_help(window, session)
+    window.folder_menu = add_folder_menu(window, project, recent)
+    if network is not None:
+        window.network_controls = add_network(window, network, settings, downloads)
+    add_session_status(window, session)
+
+    # Links between panes.
+    console.set_completions(completions)  # the editor's completion service serves both
+    window.editor.sig_run_code.connect(console.submit)
+    window.files.sig_open_file.connect(window.editor.open_file)
+    window.files.sig_path_renamed.connect(window.editor.follow_rename)
+    window.files.sig_paths_deleted.connect(window.editor.mark_deleted)
+    window.files.sig_open_folder_requested.connect(window.folder_menu.choose_folder)
+    window.environment.sig_view_requested.connect(window.data_service.open_name)
+
+    window.raise_side_pane("Files" if project.folder else "Plots")  # Help waits until R shows a page
+    window.restore_layout()
+    return window, console
