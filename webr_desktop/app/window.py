@@ -7,6 +7,7 @@ goes on top); side panes fill the upper-right group, then the lower-right tabs.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from webr_desktop.app.panes.console import add_console
@@ -67,6 +68,8 @@ def build_window(
     window.files.sig_paths_deleted.connect(window.editor.mark_deleted)
     window.files.sig_open_folder_requested.connect(window.folder_menu.choose_folder)
     window.environment.sig_view_requested.connect(window.data_service.open_name)
+    console.sig_help_requested.connect(window.help.show_topic)  # cli's help links
+    console.sig_open_file_requested.connect(lambda path, _line: window.editor.open_file(Path(path)))
 
     window.raise_side_pane("Files" if project.folder else "Plots")  # Help waits until R shows a page
     window.restore_layout()
