@@ -65,6 +65,7 @@ def test_closing_routes_to_the_kind_of_tab(qtbot, monkeypatch) -> None:
     area.tabs.tabCloseRequested.emit(0)  # the dirty script: asks, and Cancel keeps it
     assert asked and area.editor.editors() == [script]
     assert area.editor.maybe_close_all() is False  # only scripts are asked about at exit
+    assert [b.text for b in area.editor.unsaved_buffers()] == ["kept <- 1\n"]  # autosave: scripts only
     script.document().setModified(False)
     area.tabs.tabCloseRequested.emit(0)
     assert area.count() == 0 and counts == [1, 0]
