@@ -83,11 +83,16 @@ class MainWindow(QMainWindow):
         height, at least MIN_SHARE."""
         if visible == widget.isVisibleTo(self):
             return
-        if not visible:
-            self._remember_shares()
-        widget.setVisible(visible)
         if visible:
+            widget.show()
             self._give_share(widget, self.central_share(widget))
+            return
+        self._remember_shares()
+        sizes, index = self.centre.sizes(), self.centre.indexOf(widget)
+        widget.hide()
+        rest = sum(sizes) - sizes[index]
+        if rest > 0:  # the others keep their proportions (a splitter deals it out by stretch)
+            self.centre.setSizes([0 if i == index else s + sizes[index] * s // rest for i, s in enumerate(sizes)])
 
     def raise_central_pane(self, widget: QWidget) -> None:
         """A pane asked to be seen (View(), a file opened): shown, and given its share back
@@ -100,6 +105,8 @@ class MainWindow(QMainWindow):
     def central_share(self, widget: QWidget) -> float:
         """The share of the height ``widget`` gets when shown: as the user left it (this run
         or an earlier one), within [MIN_SHARE, MAX_SHARE]."""
+        if not widget.objectName().startswith("central:"):  # a pane added without a name
+            return DEFAULT_SHARE
         key = SETTINGS_SHARE.format(widget.objectName().removeprefix("central:"))
         try:
             share = float(self._settings.value(key, DEFAULT_SHARE))
