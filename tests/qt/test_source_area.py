@@ -93,6 +93,8 @@ def test_find_is_for_scripts_and_a_script_keeps_text_and_cursor_across_tabs(qtbo
     assert area.editor.find_bar.isVisible()
     viewer = area.data.add_viewer(FakeDataViewModel())  # type: ignore[arg-type]
     assert not area.editor.find_bar.isVisible()  # find is not offered over a data tab
+    area.editor.open_find()  # Ctrl+F with the data tab in front
+    assert not area.editor.find_bar.isVisible()
     viewer.table.setFocus()
     qtbot.mouseClick(area.tabs.tabBar(), Qt.MouseButton.LeftButton, pos=area.tabs.tabBar().tabRect(0).center())
     assert area.tabs.currentWidget() is script

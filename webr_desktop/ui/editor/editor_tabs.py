@@ -354,7 +354,11 @@ class EditorTabs(QWidget):
             self.open_file(Path(path))
 
     def open_find(self, replace: bool = False) -> None:
-        self.find_bar.set_editor(self.current_editor())
+        """Ctrl+F / Ctrl+H in the script in front (not over a data tab: it has its filter)."""
+        editor = self.current_editor()
+        if editor is None:
+            return
+        self.find_bar.set_editor(editor)
         self.find_bar.open_bar(replace)
 
     def _toggle_comment(self) -> None:
