@@ -57,7 +57,7 @@ class SourceArea(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.editor)
-        self.tabs.sig_count_changed.connect(self._on_count_changed)
+        self.tabs.sig_count_changed.connect(self._on_tabs_count_changed)
         self.editor.sig_raise_requested.connect(self.sig_raise_requested)
         self.data.sig_raise_requested.connect(self.sig_raise_requested)
 
@@ -71,7 +71,7 @@ class SourceArea(QWidget):
             return "script"
         return "data" if isinstance(page, DataViewer) else ""
 
-    def _on_count_changed(self, count: int) -> None:
+    def _on_tabs_count_changed(self, count: int) -> None:
         for index in range(count):  # a tab just came: icons by kind (cheap, tabs are few)
             kind = self.kind_of(index)
             if kind and self.tabs.tabIcon(index).isNull():
