@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 
 
 def add_console(window: MainWindow, session: RSession, history: History) -> ConsolePane:
-    """The console pane, the last of the central panes (the Source area goes above it). At every R
-    start R is told the console renders colours and links (crayon's and cli's options)."""
+    """The console pane, the last of the central panes (the Source area goes above it). At
+    every R start R is told the console renders colours and links (crayon's and cli's options)."""
     from webr_desktop.ui.console.console_pane import ConsolePane
 
     console = ConsolePane(session, history)
