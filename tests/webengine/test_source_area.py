@@ -110,6 +110,10 @@ def test_view_beside_a_script_shows_its_rows_and_the_script_keeps_its_place(shar
     qtbot.waitUntil(lambda: shared.prompts > prompts and shared.session.state is SessionState.IDLE, timeout=15_000)
     assert shared.eval(qtbot, "sa_b") == 42  # its line ran
     assert editor.textCursor().blockNumber() == 2  # and the cursor moved on
+    _click_tab(qtbot, window, 1)
+    assert window.source.tabs.currentWidget() is viewer
+    window.files.sig_open_file.emit(script)  # opening the open file again: its tab comes forward
+    assert window.source.tabs.currentWidget() is editor and window.source.count() == 2
 
     _close_tab(window, 1)  # the data tab
     qtbot.waitUntil(lambda: shared.eval(qtbot, VIEWS) == 0, timeout=5_000)  # R let go of the data
