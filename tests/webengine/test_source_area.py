@@ -143,7 +143,11 @@ def test_environment_double_click_opens_a_data_tab_beside_the_scripts(shared, qt
     qtbot.waitUntil(lambda: viewer.model.index(2, 1).data() == "z", timeout=5_000)
     qtbot.waitUntil(lambda: viewer.height() >= MIN_SHARE * window.height(), timeout=5_000)
     _shot(window, "5-environment-double-click")
-    window.data_views.close_all()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    viewer.table.setFocus()
+    qtbot.keyClick(viewer.table, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)  # File ▸ Close
+    assert window.data_views.viewers() == [] and window.source.tabs.currentWidget() is script
     script.document().setModified(False)  # nothing to save when the test closes the window
     window.editor.close_tab(0)
     assert not window.source.isVisible()
