@@ -6,17 +6,41 @@ import http.server
 import socket
 import socketserver
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 
 class _Http(http.server.BaseHTTPRequestHandler):
-    """GET /N → N bytes of 'x' (N=0: 'hello'); /bin/N → N pseudo-random bytes; /missing → 404."""
+    """GET /N → N bytes of 'x' (N=0: 'hello'); /bin/N → N pseudo-random bytes; /missing → 404;
+    /to?LOCATION → 302 there; /badlength → 'Content-Length: abc'; /short/N → N promised, half
+    sent. Every request's Host header is appended to ``requests`` (the tests count hits)."""
 
     protocol_version = "HTTP/1.0"
+    requests: list[str] = []
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
-        path = self.path.split("?")[0]
+        self.requests.append(f"{self.headers.get('Host')} {self.path}")
+        path, _, query = self.path.partition("?")
+        if path == "/to":
+            self.send_response(302)
+            self.send_header("Location", urllib.parse.unquote(query))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if path == "/badlength":
+            self.send_response(200)
+            self.send_header("Content-Length", "abc")
+            self.end_headers()
+            self.wfile.write(b"hello")
+            return None
+        if path.startswith("/short/"):
+            n = int(path[7:])
+            self.send_response(200)
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            self.wfile.write(pattern(n // 2))
+            return None
         if path == "/missing":
             return self._send(404, b"no")
         if path == "/redirect":
@@ -57,8 +81,10 @@ class _ThreadingTCP(socketserver.ThreadingTCPServer):
 
 
 @contextmanager
-def http_target() -> Iterator[int]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Http)
+def http_target(requests: list[str] | None = None) -> Iterator[int]:
+    """An HTTP target on 127.0.0.1; its port. ``requests`` collects 'Host path' per request."""
+    handler = type("_Http", (_Http,), {"requests": requests if requests is not None else []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     with _serving(server):
         yield server.server_address[1]

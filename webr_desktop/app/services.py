@@ -105,9 +105,9 @@ def new_network(
     from webr_desktop.server.fetch import FETCH_PATH, FetchService
 
     downloads = DownloadProgress()
-    fetch = FetchService(downloads.report)
-    server.add_handler(FETCH_PATH, fetch.handle)
     network = NetworkService(server.origin, fetch_url=server.url(FETCH_PATH), policy=policy, allow=allow)
+    fetch = FetchService(network.destination_policy, downloads.report)  # policy and switch at each request
+    server.add_handler(FETCH_PATH, fetch.handle)
 
     installed_in: list[object] = [None]  # the R start (Ready) whose worker has the routing
 
