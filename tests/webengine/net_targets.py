@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import socket
 import socketserver
+import struct
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -106,6 +107,57 @@ def _serving(server: socketserver.BaseServer) -> Iterator[None]:
     finally:
         server.shutdown()
         server.server_close()
+        thread.join(5)
+
+
+@contextmanager
+def blackhole_target() -> Iterator[int]:
+    """A port whose connect() never completes: the listener's accept queue (length 1) is full,
+    so the kernel drops further SYNs and the connecting side waits for its own timeout."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            yield port
+
+
+@contextmanager
+def sending_target(payload: bytes, *, reset: bool) -> Iterator[tuple[int, threading.Event]]:
+    """A TCP target that waits for a byte from each connection, sends ``payload``, sets the
+    event, then either resets the connection (RST: ``reset``) or holds it open until the end."""
+    sent = threading.Event()
+    done = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            conn.recv(1)
+            conn.sendall(payload)
+            if reset:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
+                sent.set()
+            else:
+                sent.set()
+                done.wait(60)
+                conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], sent
+    finally:
+        done.set()
+        try:
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the accept()
+        except OSError:
+            pass
+        listener.close()
         thread.join(5)
 
 
