@@ -288,6 +288,14 @@ def test_networking_off_is_a_clear_immediate_error(qtbot, net: Net, http_port: i
             webr::eval_js({r_string(post)})
             webr::eval_js(sprintf("globalThis.__wdTestPost(%s)", encodeString("http://127.0.0.1:{http_port}/0", quote = '"')))""")
         assert answer.startswith("403 ") and "networking is off" in answer and "hello" not in answer
+        # ... or makes the request itself from the worker: the page's requests are guarded too.
+        direct = (Path(__file__).parent / "direct_get.js").read_text(encoding="utf-8")
+        hits: list[str] = []
+        with http_target(hits) as port:
+            got = net.r(qtbot, f"""
+                webr::eval_js({r_string(direct)})
+                webr::eval_js(sprintf("globalThis.__wdTestDirect(%s)", encodeString("http://127.0.0.1:{port}/0", quote = '"')))""")
+        assert got.startswith("error") and hits == [], (got, hits)
     finally:
         net.service.start()
         qtbot.waitUntil(lambda: net.service.is_on, timeout=15_000)
@@ -398,3 +406,21 @@ def test_socket_connection_honours_its_timeout(qtbot, net: Net) -> None:
         elapsed = time.monotonic() - started
     assert "timed out" in message, message
     assert elapsed < 10  # ~1 s; R's default 60 s (the old behaviour) breaks it
+
+
+def test_the_request_guard_lets_the_page_reach_only_our_origins_unless_the_web_is_open() -> None:
+    from PySide6.QtCore import QUrl
+
+    from webr_desktop.runtime.request_guard import RequestGuard
+
+    guard = RequestGuard()
+    guard.allow_origin("http://127.0.0.1:4000/secret/page/index.html")
+    guard.set_network(5000, open_web=False)
+    allowed = [u for u in ("http://127.0.0.1:4000/x", "ws://127.0.0.1:5000/?token=t", "blob:http://127.0.0.1:4000/1",
+                           "data:,hi", "http://127.0.0.1:4001/", "ws://127.0.0.1:5001/", "https://example.org/",
+                           "http://localhost:4000/", "ftp://127.0.0.1:4000/")
+               if guard.allows(QUrl(u))]
+    assert allowed == ["http://127.0.0.1:4000/x", "ws://127.0.0.1:5000/?token=t", "blob:http://127.0.0.1:4000/1", "data:,hi"]
+    guard.set_network(0, open_web=True)  # networking on, allow-all policy
+    assert guard.allows(QUrl("https://example.org/")) and guard.allows(QUrl("ws://10.0.0.1:80/"))
+    assert not guard.allows(QUrl("ftp://example.org/")) and not guard.allows(QUrl("file:///etc/passwd"))
