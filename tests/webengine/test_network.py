@@ -371,6 +371,12 @@ def test_a_reset_target_is_an_r_error_not_a_short_read(qtbot, net: Net) -> None:
     with sending_target(bytes(187), reset=True) as (port, _sent):
         message = net.r(qtbot, READ_1000.format(port=port))
     assert message.startswith("error:") and "reset" in message.lower(), message
+    with sending_target(b"line 1\nline 2\n", reset=True) as (port, _sent):
+        message = net.r(qtbot, f"""tryCatch({{
+            con <- socketConnection("127.0.0.1", {port}, blocking = TRUE, open = "r+b", timeout = 20)
+            on.exit(close(con)); writeBin(as.raw(1), con)
+            paste(readLines(con), collapse = "|") }}, error = function(e) paste("error:", conditionMessage(e)))""")
+    assert message.startswith("error:") and "reset" in message.lower(), message
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
