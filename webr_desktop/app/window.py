@@ -20,6 +20,7 @@ from webr_desktop.app.panes.network import add_network
 from webr_desktop.app.panes.plots import add_plots
 from webr_desktop.app.panes.session import add_session_status
 from webr_desktop.app.panes.source import add_source
+from webr_desktop.app.panes.viewer import add_viewer
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
@@ -50,11 +51,12 @@ def build_window(
     console = add_console(window, session, history)
     window.source, window.data_service, completions = add_source(window, session, project, console.submit)
     window.editor, window.data_views = window.source.editor, window.source.data
-    # Right: Environment above; Files, Plots and Help tabbed below.
+    # Right: Environment above; Files, Plots, Help and Viewer tabbed below.
     window.environment = add_environment(window, session)
     window.files = add_files(window, session, project)
     window.plots = add_plots(window, session, settings, project)
     window.help = add_help(window, session)
+    window.viewer = add_viewer(window, session)
     window.folder_menu = add_folder_menu(window, project, recent)
     if network is not None:
         window.network_controls = add_network(window, network, settings, downloads)
