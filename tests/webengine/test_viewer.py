@@ -97,10 +97,18 @@ def test_save_as_html_and_open_in_browser(shared, qtbot, window, tmp_path: Path)
     assert window.opened_urls[-1] == QUrl.fromLocalFile(str(copy)).toString()
 
 
-def test_hostile_page_script_reaches_no_app_endpoint_and_not_the_proxy(shared, qtbot, window, server) -> None:
+def test_hostile_page_script_reaches_no_app_endpoint_and_not_the_proxy(
+    shared, qtbot, server, tmp_path: Path, monkeypatch,
+) -> None:
+    """With networking on and allow-all (the Viewer's request guard open to the web), only
+    the origin split, the secret and the proxy's Origin lock stand between the page and the app."""
+    monkeypatch.setattr("PySide6.QtGui.QDesktopServices.openUrl", lambda url: None)
     service, _downloads = new_network(shared.session, server)
     service.start()
     qtbot.waitUntil(lambda: service.is_on, timeout=15_000)
+    window, console = ide_window(shared, tmp_path, network=service)
+    qtbot.addWidget(window)
+    window.console = console
     try:
         targets = f"window.TARGETS = {{app: '{server.origin}', proxy: 'ws://127.0.0.1:{service.port}/'}};"
         files = {"attack.html": (PAGES / "attack.html").read_text(), "attack.js": (PAGES / "attack.js").read_text(),
@@ -117,6 +125,7 @@ def test_hostile_page_script_reaches_no_app_endpoint_and_not_the_proxy(shared, q
                            "proxy": "blocked", "done": True}
         assert server.secret not in js(qtbot, pane, "document.documentElement.outerHTML + location.href")
     finally:
+        window.close()
         service.stop()
 
 
@@ -127,3 +136,19 @@ def test_navigation_off_the_viewer_origin_goes_to_the_browser(shared, qtbot, win
     js(qtbot, window.viewer, "location.href = 'https://cran.r-project.org/'; 0")
     qtbot.waitUntil(lambda: "https://cran.r-project.org/" in window.opened_urls, timeout=10_000)
     assert window.viewer.current_url() == shown  # the view stayed on its page
+
+
+def test_with_networking_off_a_page_reaches_only_its_own_site(shared, qtbot, window) -> None:
+    """ide_window runs without networking: the page's request to another loopback server is
+    blocked by the Viewer's request guard (the server sees nothing), while its own files load."""
+    from tests.webengine.net_targets import http_target
+
+    seen: list[str] = []
+    with http_target(seen) as port:
+        files = {"offline.html": (PAGES / "offline.html").read_text(), "offline.js": (PAGES / "offline.js").read_text(),
+                 "targets.js": f"window.TARGETS = {{other: 'http://127.0.0.1:{port}/'}};"}
+        folder = write_page(shared, qtbot, "offline", files)
+        show(shared, qtbot, window, f'getOption("viewer")(file.path({r_string(folder)}, "offline.html"))')
+        out = "document.getElementById('out').textContent"
+        qtbot.waitUntil(lambda: js(qtbot, window.viewer, out) != "waiting", timeout=10_000)
+        assert js(qtbot, window.viewer, out) == "blocked" and seen == []

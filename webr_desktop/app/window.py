@@ -56,7 +56,7 @@ def build_window(
     window.files = add_files(window, session, project)
     window.plots = add_plots(window, session, settings, project)
     window.help = add_help(window, session)
-    window.viewer = add_viewer(window, session)
+    window.viewer = add_viewer(window, session, network)
     window.folder_menu = add_folder_menu(window, project, recent)
     if network is not None:
         window.network_controls = add_network(window, network, settings, downloads)
