@@ -1,37 +1,179 @@
 // Runs INSIDE the webR worker (webr::eval_js, from .wd.drive_mount in resources/R/drive.R),
 // once per DRIVEFS mount. The source is a function expression of the mount point; R appends
-// `("/the/mount/point"); 0;`. It makes a webR 0.6.0 DRIVEFS mount usable on real files:
+// `("/the/mount/point"); 0;`. It makes a webR 0.6.0 DRIVEFS mount usable on real files
+// (the stock client: webR's dist/webr-worker.js, classes Jn/Xn/Gn/Kn; the server side is
+// webr_desktop/server/drive.py):
 //
-// 1. write: the stock stream write re-allocates and copies the whole file on every write()
-//    call, so writing a file is quadratic (8 MB write.csv: 43 s). Grow the buffer
-//    geometrically instead.
-// 2. put: the stock base64 encoder appends one character at a time; encode in chunks.
-// 3. get: ask our server for the raw bytes ({format: "raw"}, a binary XHR reply) instead of
-//    base64 inside JSON, which costs a 1.33x bigger transfer, JSON.parse and a char loop.
-// 4. setattr: truncating to 0 (every open for writing) fetched the whole file to put back an
-//    empty one; and time attributes (touch, file.copy) logged a warning per call.
-// 5. globalThis.__wdDriveEvict[mountPoint](): forget the nodes Emscripten cached for the
+// 1. request: the secret goes in the X-WD-Secret header, so the server refuses a wrong one
+//    before reading a body; an error reply's `errno` ("ENOSPC", "EACCES"...) becomes that
+//    FS.ErrnoError, so R says "No space left on device", not the stock "Invalid argument".
+// 2. read: a file opened for reading is fetched in ranges of CHUNK bytes as R reads it
+//    (the stock client fetched the whole file at open: a 3 GB file gave raw(0)); only a file
+//    opened for writing is held whole, up to MAX_EDIT bytes (larger: "File too large").
+// 3. write: the stock stream write re-allocates and copies the whole file on every write()
+//    call (8 MB write.csv: 43 s); grow the buffer geometrically instead.
+// 4. put: the bytes go raw to /api/drive/put (no base64, no JSON); the server writes a
+//    temporary file and renames it over the target, so a failed write keeps the old file.
+// 5. setattr size (every open with O_TRUNC, and ftruncate): the stock client fetched the
+//    whole file to put back a shorter one, and truncated on the host at open, so a write that
+//    failed later had already lost the old contents. Here the new length is applied to the
+//    open streams (or to the next open of the node) and reaches the host at close, atomically.
+// 6. globalThis.__wdDriveEvict[mountPoint](): forget the nodes Emscripten cached for the
 //    mount, so files deleted, renamed or created on the host are seen by the next lookup.
 (function (mountPoint) {
+  const CHUNK = 8 << 20; // bytes per ranged read (the server allows up to 16 MiB)
+  const MAX_EDIT = 1 << 30; // a file opened for writing is held in worker memory
+  const O_ACCMODE = 3;
   const root = FS.lookupPath(mountPoint, { follow_mount: true }).node;
   const streamOps = root.stream_ops;
   const drive = streamOps.fs;
   const api = drive.API;
   const nodeOps = root.node_ops;
+  const ERR = drive.ERRNO_CODES;
+
+  const fail = (name) => new drive.FS.ErrnoError(ERR[name] ?? ERR.EIO);
+
+  // The errno an error reply names (JSON {"error", "errno"}), whatever the reply type.
+  function replyError(xhr) {
+    if (xhr.status === 0) return fail('EIO');
+    let text = '';
+    try {
+      text = xhr.responseType === 'arraybuffer'
+        ? new TextDecoder().decode(xhr.response) : xhr.responseText;
+      const body = JSON.parse(text);
+      if (body && typeof body.errno === 'string' && body.errno in ERR) return fail(body.errno);
+    } catch (e) { /* not JSON: a refusal by the server itself */ }
+    return fail(xhr.status === 413 ? 'EFBIG' : xhr.status === 403 ? 'EACCES' : 'EIO');
+  }
+
+  function post(url, body, headers, binary) {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url, false);
+    xhr.setRequestHeader('X-WD-Secret', api._browsingContextId);
+    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
+    if (binary) xhr.responseType = 'arraybuffer'; // allowed for synchronous requests in workers
+    try {
+      xhr.send(body);
+    } catch (e) {
+      throw fail('EIO'); // the server went away
+    }
+    if (xhr.status === 0 || xhr.status >= 400) throw replyError(xhr);
+    return xhr;
+  }
+
+  // One range of a file: {bytes, size}; size is the whole file's, from X-WD-Size.
+  function rangeGet(path, offset, length) {
+    const xhr = post(encodeURI(api.endpoint), JSON.stringify({
+      data: { method: 'get', path: api.normalizePath(path), data: { format: 'raw', offset, length } },
+    }), { 'Content-Type': 'application/json' }, true);
+    if ((xhr.getResponseHeader('Content-Type') || '').startsWith('application/json')) {
+      throw fail('ENOENT'); // `null`: missing or not a file
+    }
+    return { bytes: new Uint8Array(xhr.response), size: Number(xhr.getResponseHeader('X-WD-Size')) };
+  }
+
+  // A whole file (for a stream opened for writing), fetched in ranges.
+  function readWhole(path, limit) {
+    const first = rangeGet(path, 0, Math.min(CHUNK, limit));
+    const size = Math.min(first.size, limit);
+    if (first.size > MAX_EDIT && limit > MAX_EDIT) throw fail('EFBIG');
+    if (first.bytes.length >= size) return first.bytes.slice(0, size);
+    const data = new Uint8Array(size);
+    data.set(first.bytes);
+    let at = first.bytes.length;
+    while (at < size) {
+      const part = rangeGet(path, at, Math.min(CHUNK, size - at)).bytes;
+      if (!part.length) break; // shrank on the host meanwhile
+      data.set(part.subarray(0, size - at), at);
+      at += part.length;
+    }
+    return at < size ? data.slice(0, at) : data;
+  }
 
   if (!streamOps.__wdPatched) {
     streamOps.__wdPatched = true;
 
+    api.request = function (data) {
+      const xhr = post(encodeURI(this.endpoint), JSON.stringify({ data }),
+        { 'Content-Type': 'application/json' }, false);
+      return JSON.parse(xhr.responseText);
+    };
+
+    api.put = function (path, file) {
+      const bytes = file.format === 'base64' ? file.data : new TextEncoder().encode(file.data);
+      post(encodeURI(this.endpoint + '/put'), bytes, {
+        'Content-Type': 'application/octet-stream',
+        'X-WD-Path': encodeURIComponent(this.normalizePath(path)),
+      }, false);
+    };
+
+    api.get = function (path) {
+      return { data: readWhole(path, Infinity), format: 'base64' };
+    };
+
+    const writers = (node) => (node.__wdWriters ??= new Set());
+
+    streamOps.open = function (stream) {
+      const node = stream.node;
+      if (!drive.FS.isFile(node.mode)) return;
+      const path = drive.realPath(node);
+      if ((stream.flags & O_ACCMODE) === 0) { // read only: ranges as R reads
+        const first = rangeGet(path, 0, CHUNK);
+        stream.__wdRead = { path, size: first.size, start: 0, bytes: first.bytes };
+        return;
+      }
+      const cut = node.__wdTruncate; // set by an O_TRUNC open just before this call
+      node.__wdTruncate = undefined;
+      const data = cut === 0 ? new Uint8Array(0) : readWhole(path, cut ?? Infinity);
+      stream.file = { data, format: 'base64' };
+      stream.__wdDirty = cut !== undefined;
+      writers(node).add(stream);
+    };
+
+    streamOps.close = function (stream) {
+      stream.__wdRead = undefined;
+      const file = stream.file;
+      if (!file) return;
+      stream.file = undefined;
+      writers(stream.node).delete(stream);
+      if (stream.__wdDirty) api.put(drive.realPath(stream.node), file);
+    };
+
+    streamOps.read = function (stream, buffer, offset, length, position) {
+      const r = stream.__wdRead;
+      const file = stream.file;
+      if (!r) { // a stream opened for reading and writing
+        if (length <= 0 || !file || position >= file.data.length) return 0;
+        const n = Math.min(file.data.length - position, length);
+        buffer.set(file.data.subarray(position, position + n), offset);
+        return n;
+      }
+      if (length <= 0 || position >= r.size) return 0;
+      if (position < r.start || position >= r.start + r.bytes.length) {
+        const got = rangeGet(r.path, position, CHUNK);
+        r.start = position;
+        r.bytes = got.bytes;
+        r.size = got.size;
+        if (!r.bytes.length) return 0; // shrank on the host meanwhile
+      }
+      const from = position - r.start;
+      const n = Math.min(length, r.bytes.length - from);
+      buffer.set(r.bytes.subarray(from, from + n), offset);
+      return n;
+    };
+
     streamOps.write = function (stream, buffer, offset, length, position) {
       if (length <= 0 || stream.file === undefined) return 0;
       stream.node.timestamp = Date.now();
+      stream.__wdDirty = true;
       const file = stream.file;
       const old = file.data || new Uint8Array(0);
       const end = position + length;
+      if (end > MAX_EDIT) throw fail('EFBIG');
       if (end > old.length) {
         const room = old.buffer.byteLength - old.byteOffset;
         if (end > room) {
-          const grown = new Uint8Array(Math.max(end, old.length * 2, 1 << 16));
+          const grown = new Uint8Array(Math.min(MAX_EDIT, Math.max(end, old.length * 2, 1 << 16)));
           grown.set(old);
           file.data = grown.subarray(0, end);
         } else {
@@ -42,44 +184,36 @@
       return length;
     };
 
-    const stockPut = api.put.bind(api);
-    api.put = function (path, file) {
-      if (file.format !== 'base64') return stockPut(path, file);
-      const bytes = file.data;
-      const parts = [];
-      const CHUNK = 0x8000; // String.fromCharCode.apply's argument limit is well above this
-      for (let i = 0; i < bytes.length; i += CHUNK) {
-        parts.push(String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK)));
+    streamOps.llseek = function (stream, offset, whence) {
+      let position = offset;
+      if (whence === 1) position += stream.position;
+      else if (whence === 2 && drive.FS.isFile(stream.node.mode)) {
+        if (stream.__wdRead) position += stream.__wdRead.size;
+        else if (stream.file) position += stream.file.data.length;
+        else throw fail('EPERM');
       }
-      return this.request({
-        method: 'put',
-        path: this.normalizePath(path),
-        data: { format: 'base64', data: btoa(parts.join('')) },
-      });
-    };
-
-    api.get = function (path) {
-      const xhr = new XMLHttpRequest();
-      xhr.open('POST', encodeURI(this.endpoint), false);
-      xhr.responseType = 'arraybuffer'; // allowed for synchronous requests in workers
-      xhr.send(JSON.stringify({
-        data: { method: 'get', path: this.normalizePath(path), data: { format: 'raw' } },
-        browsingContextId: this._browsingContextId,
-      }));
-      if (xhr.status === 0 || xhr.status >= 400) throw new this.FS.ErrnoError(this.ERRNO_CODES.EINVAL);
-      if ((xhr.getResponseHeader('Content-Type') || '').startsWith('application/json')) {
-        throw new this.FS.ErrnoError(this.ERRNO_CODES.ENOENT); // `null`: missing or not a file
-      }
-      return { data: new Uint8Array(xhr.response), format: 'base64' };
+      if (position < 0) throw fail('EINVAL');
+      return position;
     };
 
     const stockSetattr = nodeOps.setattr;
     nodeOps.setattr = function (node, attr) {
       const known = {};
-      for (const key of ['mode', 'timestamp', 'size']) if (key in attr) known[key] = attr[key];
-      if (known.size === 0 && drive.FS.isFile(node.mode)) {
-        api.put(drive.realPath(node), { data: new Uint8Array(0), format: 'base64' });
-        delete known.size;
+      for (const key of ['mode', 'timestamp']) if (key in attr) known[key] = attr[key];
+      if ('size' in attr && drive.FS.isFile(node.mode)) {
+        const size = attr.size;
+        if (size > MAX_EDIT) throw fail('EFBIG');
+        const open = writers(node);
+        if (open.size) {
+          for (const s of open) { // ftruncate on an open stream: its copy is cut or grown
+            const data = s.file.data;
+            if (size <= data.length) s.file.data = data.slice(0, size);
+            else { const grown = new Uint8Array(size); grown.set(data); s.file.data = grown; }
+            s.__wdDirty = true;
+          }
+        } else {
+          node.__wdTruncate = size; // FS.open calls this just before streamOps.open
+        }
       }
       if ('mtime' in attr && !('timestamp' in known)) known.timestamp = attr.mtime;
       if (Object.keys(known).length) stockSetattr(node, known);

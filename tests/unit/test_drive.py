@@ -44,9 +44,9 @@ def drives(tree: Path) -> DriveFS:
 
 
 @pytest.fixture
-def server(drives: DriveFS) -> Iterator[LocalServer]:
-    srv = LocalServer(SECRET)
-    srv.add_handler("/api/drive", drives.handle, body_secret_field="browsingContextId", max_body=2 << 20)
+def server(tree: Path) -> Iterator[LocalServer]:
+    srv = LocalServer(SECRET)  # its own DriveFS, on its own routes, as the app runs it
+    assert srv.drives.add(tree) == "d1"
     srv.start()
     yield srv
     srv.close()
@@ -150,10 +150,15 @@ def test_mknod_rename_rmdir_getattr(drives: DriveFS, tree: Path) -> None:
 
 
 # -- hostile requests over HTTP ---------------------------------------------------------------
-def post(srv: LocalServer, payload: bytes) -> tuple[int, str, bytes]:
+def post(srv: LocalServer, payload: bytes, header: str | None = SECRET) -> tuple[int, str, bytes]:
+    """POST to /api/drive with the secret in the header (as our worker patch sends it), or
+    with ``header=None`` in the JSON body only (the stock client)."""
     conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    headers = {"Content-Type": "application/json"}
+    if header is not None:
+        headers["X-WD-Secret"] = header
     try:
-        conn.request("POST", "/api/drive", body=payload, headers={"Content-Type": "application/json"})
+        conn.request("POST", "/api/drive", body=payload, headers=headers)
         resp = conn.getresponse()
         return resp.status, resp.headers["Content-Type"], resp.read()
     finally:
@@ -218,13 +223,14 @@ HOSTILE: list[tuple[str, bytes]] = [
     ("wrong secret", body("get", "d1:/a.txt", secret="guess")),
     ("non-string secret", body("get", "d1:/a.txt", secret=1)),
 ]
+NO_HEADER = {"missing secret", "wrong secret", "non-string secret"}  # the body secret alone decides
 
 
 @pytest.mark.parametrize(("name", "payload"), HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_hostile_request_is_refused(server: LocalServer, tree: Path, name: str, payload: bytes) -> None:
     base = tree.parent
     before = snapshot(base)
-    status, ctype, reply = post(server, payload)
+    status, ctype, reply = post(server, payload, None if name in NO_HEADER else SECRET)
     assert 400 <= status < 500, (name, status, reply)
     if ctype == "application/json":
         assert "error" in json.loads(reply)
