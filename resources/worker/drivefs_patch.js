@@ -122,6 +122,8 @@
         stream.__wdRead = { path, size: first.size, start: 0, bytes: first.bytes };
         return;
       }
+      // A read-only file or folder fails here, at open, as R's own files do (an R error).
+      api.request({ method: 'writable', path: api.normalizePath(path) });
       const cut = node.__wdTruncate; // set by an O_TRUNC open just before this call
       node.__wdTruncate = undefined;
       const data = cut === 0 ? new Uint8Array(0) : readWhole(path, cut ?? Infinity);

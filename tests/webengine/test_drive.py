@@ -160,3 +160,105 @@ def test_restart_restores_mounts_and_wd(qtbot, fresh: RDriver, server: LocalServ
         fresh.session.restart()
     assert first_line
     assert ("stdout", f"{service.r_path(folder)}/sub extra ") in fresh.since(mark)
+
+
+# -- issue 14: data safety and bounded memory, seen from R -------------------------------------
+# R's conditions from ``code``: "error: ... | warning: ..." (every warning kept, in order)
+CONDITION = ('local({{ said <- character(); '
+             'tryCatch(withCallingHandlers({{ {code}; NULL }}, warning = function(w) {{ '
+             'said <<- c(said, paste("warning:", conditionMessage(w))); invokeRestart("muffleWarning") }}), '
+             'error = function(e) said <<- c(paste("error:", conditionMessage(e)), said)); '
+             'paste(c(said, "end"), collapse = " | ") }})')
+
+
+@pytest.fixture
+def small_disk(folder: Path) -> Iterator[Path]:
+    """A real 1 MiB tmpfs inside the project folder, so R's write runs out of space for real."""
+    import subprocess
+
+    where = folder / "small"
+    where.mkdir(exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(where)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+        where.rmdir()
+
+
+def test_full_disk_is_an_r_error_and_keeps_old_file(qtbot, shared: RDriver, project: ProjectService,
+                                                     folder: Path, small_disk: Path) -> None:
+    opened(qtbot, shared, project, folder)
+    old = os.urandom(300_000)
+    (small_disk / "keep.bin").write_bytes(old)
+    shared.run(qtbot, "invisible(0)")
+    said = shared.eval(qtbot, CONDITION.format(code='writeBin(as.raw(rep(1L, 2e6)), "small/keep.bin")'))
+    # R's own file code warns here too (a failed fclose), now with the cause, not "Invalid argument"
+    assert said == "warning: Problem closing connection:  No space left on device | end", said
+    assert (small_disk / "keep.bin").read_bytes() == old
+    said = shared.eval(qtbot, CONDITION.format(code='writeLines(strrep("x", 2e6), "small/keep.bin")'))
+    assert said == "warning: Problem closing connection:  No space left on device | end", said
+    assert (small_disk / "keep.bin").read_bytes() == old
+    assert sorted(os.listdir(small_disk)) == ["keep.bin"]
+    assert shared.eval(qtbot, 'length(readBin("small/keep.bin", "raw", 1e6))') == 300_000
+
+
+def test_read_only_folder_says_so(qtbot, shared: RDriver, project: ProjectService,
+                                  folder: Path, small_disk: Path) -> None:
+    import subprocess
+
+    opened(qtbot, shared, project, folder)
+    (small_disk / "keep.txt").write_text("old\n")
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    shared.run(qtbot, "invisible(0)")
+    for name in ("keep.txt", "new.txt"):  # fails at open, an R error, as R's own files do
+        said = shared.eval(qtbot, CONDITION.format(code=f'writeLines("new", "small/{name}")'))
+        assert said == ("error: cannot open the connection | warning: cannot open file "
+                        f"'small/{name}': Read-only file system | end"), said
+    said = shared.eval(qtbot, CONDITION.format(code='dir.create("small/d")'))
+    assert "Read-only file system" in said, said
+    assert (small_disk / "keep.txt").read_text() == "old\n"
+
+
+def test_huge_file_reads_in_ranges(qtbot, shared: RDriver, project: ProjectService, folder: Path) -> None:
+    """A 3 GB sparse file: the first bytes, the last bytes and its size, at once (the stock
+    client fetched the whole file and R got raw(0) after 104 s); a 20 MB file crosses chunks."""
+    opened(qtbot, shared, project, folder)
+    size = 3 << 30
+    with open(folder / "huge.bin", "wb") as f:
+        f.truncate(size)
+        f.seek(size - 4)
+        f.write(b"TAIL")
+    data = os.urandom(20 << 20)
+    (folder / "mid.bin").write_bytes(data)
+    try:
+        shared.run(qtbot, "invisible(0)")
+        assert shared.eval(qtbot, 'as.character(readBin("huge.bin", "raw", 10))', timeout=30_000) == ["00"] * 10
+        assert shared.eval(qtbot, 'file.size("huge.bin")') == size
+        tail = ('local({ con <- file("huge.bin", "rb"); on.exit(close(con)); '
+                'seek(con, 3 * 2^30 - 4); rawToChar(readBin(con, "raw", 4)) })')
+        assert shared.eval(qtbot, tail, timeout=30_000) == "TAIL"
+        assert shared.eval(qtbot, 'unname(tools::md5sum("mid.bin"))') == hashlib.md5(data).hexdigest()
+        # opened for appending, the whole file would have to sit in the worker: refused, clearly
+        said = shared.eval(qtbot, CONDITION.format(code='cat("x", file = "huge.bin", append = TRUE)'))
+        assert said == ("error: cannot open the connection | "
+                        "warning: cannot open file 'huge.bin': File too large | end"), said
+        assert (folder / "huge.bin").stat().st_size == size
+    finally:
+        (folder / "huge.bin").unlink()
+        (folder / "mid.bin").unlink()
+
+
+def test_fifo_is_an_error_at_once(qtbot, shared: RDriver, project: ProjectService, folder: Path) -> None:
+    opened(qtbot, shared, project, folder)
+    os.mkfifo(folder / "pipe")
+    try:
+        shared.run(qtbot, "invisible(0)")
+        said = shared.eval(qtbot, CONDITION.format(code='readLines("pipe")'))  # a hang times out
+        assert said.startswith("error: cannot open the connection"), said
+        assert shared.eval(qtbot, 'file.exists("pipe")') is False
+        assert shared.eval(qtbot, "1 + 1") == 2
+    finally:
+        (folder / "pipe").unlink()

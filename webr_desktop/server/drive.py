@@ -325,6 +325,33 @@ class DriveFS:
             "atime": ms(st.st_atime), "mtime": ms(st.st_mtime), "ctime": ms(st.st_ctime),
         })
 
+    def _do_writable(self, path: object, _args: dict) -> Reply:
+        """Asked when R opens a file for writing, so a read-only file or folder fails at open
+        (an R error, as with R's own files), not at close when the bytes arrive."""
+        with self._resolve(path, entry=True) as res:
+            self._check_writable(res)
+        return _json(None)
+
+    @staticmethod
+    def _check_writable(res: Resolved) -> os.stat_result | None:
+        """The target's stat (None if it does not exist yet) after proving it can be replaced."""
+        try:
+            old = res.lstat()
+        except FileNotFoundError:
+            old = None
+        if old is not None:
+            if stat.S_ISDIR(old.st_mode):
+                raise DriveError(409, "is a directory", "EISDIR")
+            if not stat.S_ISREG(old.st_mode):
+                raise DriveError(400, "not a regular file")
+            # The rename would replace a read-only file: ask the file system first.
+            os.close(os.open(res.name, os.O_WRONLY | O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0), dir_fd=res.dir_fd))
+        if not os.access(".", os.W_OK, dir_fd=res.dir_fd):
+            if os.fstatvfs(res.dir_fd).f_flag & getattr(os, "ST_RDONLY", 1):
+                raise DriveError(403, "read-only file system", "EROFS")
+            raise DriveError(403, "the folder is not writable", "EACCES")
+        return old
+
     def _do_truncate(self, path: object, args: dict) -> Reply:
         size = _int_arg(args, "size", MAX_PUT)
         with self._resolve(path, entry=True) as res:
@@ -399,17 +426,7 @@ class DriveFS:
         with self._resolve(path, entry=True) as res:
             if res.name == ".":
                 raise DriveError(409, "is a directory", "EISDIR")
-            try:
-                old = res.lstat()
-            except FileNotFoundError:
-                old = None
-            if old is not None:
-                if stat.S_ISDIR(old.st_mode):
-                    raise DriveError(409, "is a directory", "EISDIR")
-                if not stat.S_ISREG(old.st_mode):
-                    raise DriveError(400, "not a regular file")
-                # The rename would replace a read-only file: ask the file system first.
-                os.close(os.open(res.name, os.O_WRONLY | O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0), dir_fd=res.dir_fd))
+            old = self._check_writable(res)
             tmp = f".~wd-{secrets.token_hex(6)}.tmp"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW, 0o666, dir_fd=res.dir_fd)
             try:
