@@ -8,6 +8,9 @@ drive_write_ratio  = memfs_write_s / drive_write_s for `write.csv` of the same d
 file_exists_ms     = median per-call time of `file.exists()` on a file in the mount, timed
                      inside R in batches of 20. Goal < 5.
 evict_ms           = cost of the eviction that runs after every console command (R side).
+big_write_s/big_read_s = writeBin/readBin of a 200 MB raw vector to/from the mount.
+server_rss_growth_mb   = growth of this process's peak RSS (the app's Python side: the server)
+                         across the 200 MB write and read (before issue 14: ~1.1 GB for the write).
 
 All times are taken inside R (proc.time), in one R session, with the real server, DriveFS
 handler, worker patch and ProjectService, wired as webr_desktop.app wires them.
@@ -85,6 +88,18 @@ def main() -> int:
         batches = r_eval(session, f'sapply(1:15, function(i) system.time(for (j in 1:20) file.exists("{mnt}/small.txt"))[["elapsed"]] / 20 * 1000)')
         r_eval(session, 'invisible(file.exists(file.path(getwd(), list.files(recursive = TRUE))))')  # cache nodes
         evicts = r_eval(session, "sapply(1:5, function(i) system.time(for (j in 1:200) .wd.drive_evict())[[\"elapsed\"]] / 200 * 1000)")
+        import resource
+
+        def peak_mb() -> float:  # Linux: ru_maxrss in KiB
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+        r_eval(session, 'rm(x, y, df); gc(); big <- as.raw(sample(0:255, 200e6, TRUE)); 0')
+        before = peak_mb()
+        big_w = elapsed(session, f'writeBin(big, "{mnt}/big.bin")')
+        r_eval(session, ".wd.drive_evict()")
+        big_r = elapsed(session, f'z <- readBin("{mnt}/big.bin", "raw", 300e6)')
+        big_same = r_eval(session, "identical(z, big)")
+        growth = peak_mb() - before
         session.shutdown()
         server.close()
         result.update(
@@ -97,7 +112,10 @@ def main() -> int:
             memfs_write_s=rnd(median(writes_mem), 3),
             drive_write_s=rnd(median(writes_drv), 3),
             csv_mb=rnd(size_mb, 1),
-            identical=bool(same),
+            identical=bool(same) and bool(big_same),
+            big_write_s=rnd(big_w, 2),
+            big_read_s=rnd(big_r, 2),
+            server_rss_growth_mb=rnd(growth, 0),
         )
     except Exception as exc:  # noqa: BLE001 - the JSON says what failed
         traceback.print_exc()

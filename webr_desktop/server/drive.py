@@ -35,7 +35,6 @@ import contextlib
 import errno
 import json
 import os
-import secrets
 import stat
 import threading
 from collections.abc import Callable, Mapping
@@ -43,7 +42,8 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote
 
-from webr_desktop.server import drive_paths
+from webr_desktop.server import drive_files, drive_paths
+from webr_desktop.server.drive_files import O_NOFOLLOW, DriveError
 from webr_desktop.server.drive_paths import O_DIR, OutsideError, Resolved
 
 DRIVE_PATH = "/api/drive"  # webR posts to the server root, whatever its baseUrl
@@ -56,13 +56,10 @@ MAX_JSON_BODY = 16 << 20  # a JSON request (a stock base64 put of a ~12 MB file 
 MAX_CHUNK = 16 << 20  # bytes of one ranged get
 MAX_WHOLE_GET = 64 << 20  # a whole-file get (stock client); larger: EFBIG
 MAX_PUT = 1 << 30  # bytes of one put
-IO_CHUNK = 1 << 20
 DIR_MODE = 0o040777  # 16895: what DriveFS expects for a directory
 FILE_MODE = 0o100666  # 33206: a regular file
 S_IFMT = 0o170000
 S_IFDIR = 0o040000
-O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-O_READ = os.O_RDONLY | O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
 # errno names the worker patch maps to Emscripten's codes; anything else becomes EIO
 ERRNOS = frozenset({
     "ENOENT", "EEXIST", "ENOTDIR", "EISDIR", "ENOTEMPTY", "EACCES", "EPERM", "EROFS", "ENOSPC",
@@ -81,15 +78,6 @@ class BodyReader(Protocol):
     length: int
 
     def read(self, n: int) -> bytes: ...
-
-
-class DriveError(Exception):
-    """A refused request: answered with ``status`` and a JSON error body naming ``code``."""
-
-    def __init__(self, status: int, message: str, code: str = "EINVAL") -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
 
 
 def _json(value: object, status: int = 200) -> Reply:
@@ -179,7 +167,8 @@ class DriveFS:
             path = unquote(headers.get("x-wd-path", ""), errors="strict")
             if reader.length > MAX_PUT:
                 raise DriveError(413, "file too large for a mounted folder", "EFBIG")
-            self._write(path, reader.read, reader.length)
+            with self._resolve(path, entry=True) as res:
+                drive_files.write_atomic(res, reader.read, reader.length)
             return _json(None)
         except UnicodeDecodeError:
             return _error_reply(DriveError(400, "bad path"))
@@ -329,28 +318,8 @@ class DriveFS:
         """Asked when R opens a file for writing, so a read-only file or folder fails at open
         (an R error, as with R's own files), not at close when the bytes arrive."""
         with self._resolve(path, entry=True) as res:
-            self._check_writable(res)
+            drive_files.check_writable(res)
         return _json(None)
-
-    @staticmethod
-    def _check_writable(res: Resolved) -> os.stat_result | None:
-        """The target's stat (None if it does not exist yet) after proving it can be replaced."""
-        try:
-            old = res.lstat()
-        except FileNotFoundError:
-            old = None
-        if old is not None:
-            if stat.S_ISDIR(old.st_mode):
-                raise DriveError(409, "is a directory", "EISDIR")
-            if not stat.S_ISREG(old.st_mode):
-                raise DriveError(400, "not a regular file")
-            # The rename would replace a read-only file: ask the file system first.
-            os.close(os.open(res.name, os.O_WRONLY | O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0), dir_fd=res.dir_fd))
-        if not os.access(".", os.W_OK, dir_fd=res.dir_fd):
-            if os.fstatvfs(res.dir_fd).f_flag & getattr(os, "ST_RDONLY", 1):
-                raise DriveError(403, "read-only file system", "EROFS")
-            raise DriveError(403, "the folder is not writable", "EACCES")
-        return old
 
     def _do_truncate(self, path: object, args: dict) -> Reply:
         size = _int_arg(args, "size", MAX_PUT)
@@ -370,25 +339,14 @@ class DriveFS:
         length = _int_arg(args, "length", MAX_CHUNK) if ranged else MAX_WHOLE_GET
         try:
             with self._resolve(path) as res:
-                mode = res.lstat().st_mode
-                if stat.S_ISDIR(mode):
-                    return _json(None)
-                if not stat.S_ISREG(mode):  # a FIFO or device is never opened
-                    raise DriveError(400, "not a regular file")
-                fd = os.open(res.name, O_READ, dir_fd=res.dir_fd)
+                got = drive_files.read_file(res, offset, length, whole=not ranged)
         except (FileNotFoundError, NotADirectoryError):
             return _json(None)  # DriveFS turns null into ENOENT
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):  # swapped since the lstat
-                raise DriveError(400, "not a regular file")
-            if not ranged and st.st_size > MAX_WHOLE_GET:
-                raise DriveError(413, "file too large to read whole", "EFBIG")
-            content = os.pread(fd, min(length, max(0, st.st_size - offset)), offset) if offset < st.st_size else b""
-        finally:
-            os.close(fd)
+        if got is None:
+            return _json(None)  # a directory
+        content, size = got
         if ranged:
-            return 200, RAW, content, {"X-WD-Size": str(st.st_size)}
+            return 200, RAW, content, {"X-WD-Size": str(size)}
         if args.get("format") == "raw":
             return 200, RAW, content
         # Built by hand: json.dumps over a 70 MB base64 string costs a copy and a scan.
@@ -416,39 +374,6 @@ class DriveFS:
             pos += len(chunk)
             return chunk
 
-        self._write(path, read, len(content))
-        return _json(None)
-
-    # ---------------------------------------------------------------- atomic write
-    def _write(self, path: object, read: Callable[[int], bytes], size: int) -> None:
-        """Write ``size`` bytes from ``read`` to a temporary file beside ``path``, then rename
-        it over ``path``: a reader never sees half a file and a failure keeps the old one."""
         with self._resolve(path, entry=True) as res:
-            if res.name == ".":
-                raise DriveError(409, "is a directory", "EISDIR")
-            old = self._check_writable(res)
-            tmp = f".~wd-{secrets.token_hex(6)}.tmp"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW, 0o666, dir_fd=res.dir_fd)
-            try:
-                try:
-                    if old is not None:
-                        os.fchmod(fd, stat.S_IMODE(old.st_mode))
-                    left = size
-                    while left:
-                        chunk = read(min(IO_CHUNK, left))
-                        if not chunk:
-                            raise DriveError(400, "body ended early", "EIO")
-                        left -= len(chunk)
-                        view = memoryview(chunk)
-                        while view:
-                            view = view[os.write(fd, view):]
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-                os.replace(tmp, res.name, src_dir_fd=res.dir_fd, dst_dir_fd=res.dir_fd)
-            except BaseException:
-                try:
-                    os.unlink(tmp, dir_fd=res.dir_fd)
-                except OSError:
-                    pass
-                raise
+            drive_files.write_atomic(res, read, len(content))
+        return _json(None)
