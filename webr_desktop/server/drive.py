@@ -6,27 +6,32 @@ synchronous XHR whose JSON body is ``{"data": {"method", "path"[, "data"]},
 mount root). Our worker patch (resources/worker/drivefs_patch.js) replaces the client's
 transport: it sends the secret in the ``X-WD-Secret`` header, so ``LocalServer`` refuses a
 wrong one before reading a byte of the body (the stock body-secret form is accepted only for
-bodies up to 64 KiB); it reads files in ranges, writes them raw to ``/api/drive/put`` and turns
-the ``errno`` of an error reply into the matching R error ("No space left on device").
+bodies up to 64 KiB); it reads files in ranges, writes them raw to ``/api/drive/put``, asks
+``writable`` when R opens a file for writing, and turns the ``errno`` of an error reply
+(``{"error", "errno": "ENOSPC"}``) into the matching R message ("No space left on device").
 
 Confinement: every path is walked from the drive root's directory fd, one ``O_NOFOLLOW``
 component at a time (``drive_paths.resolve``), for every method; no path string is ever opened,
 so swapping a folder for a symlink mid-request cannot lead outside. Symlinks inside the root
-work; one that leads out is refused (403). ``..``, empty parts, backslashes and NUL are refused
-before the walk.
+work; one that leads out is refused (403, EACCES). ``..``, empty parts, backslashes and NUL are
+refused before the walk. POSIX only: where ``openat``/``O_NOFOLLOW`` are missing (Windows),
+``add`` refuses to serve a folder rather than serve it unconfined.
 
-Limits (bounded memory per request, whatever the file size):
-- ``get`` with ``{"format": "raw", "offset", "length"}`` returns at most ``MAX_CHUNK`` bytes and
-  the file's size in ``X-WD-Size``: the patched worker reads any file in chunks. A whole-file
-  ``get`` (the stock client) is refused with EFBIG above ``MAX_WHOLE_GET``.
-- ``put`` streams its body to a temporary file beside the target, fsyncs it and renames it
-  over the target only when complete: on any failure (full disk, dropped connection) the old
-  contents stay. At most ``MAX_PUT`` bytes (the worker holds a file it writes in memory).
-- FIFOs, devices and sockets are never opened for reading and never listed; a ``get`` of one
-  is refused at once (opened ``O_NONBLOCK``, checked with ``fstat``).
-- A replaced file keeps its permission bits, not its inode (hard links to it are split).
+Limits (memory per request is bounded, whatever the file size):
+- Reading: a ranged ``get`` returns at most ``MAX_CHUNK`` (16 MiB) and the file's size in
+  ``X-WD-Size``; the worker reads in 8 MiB ranges as R asks, so any size can be read. A
+  whole-file ``get`` (the stock client) above ``MAX_WHOLE_GET`` (64 MiB) is refused (EFBIG).
+- Writing: the worker holds a file opened for writing in memory and sends it at close, so a
+  file written or appended to is limited to ``MAX_PUT`` (1 GiB; R: "File too large"). The
+  server streams the body to a temporary file beside the target (``.~wd-*.tmp``), fsyncs it
+  and renames it over the target only when complete: a full disk, a dropped connection or any
+  other failure keeps the old contents. A read-only file, folder or file system fails when R
+  opens the file (an R error, as R's own files); a full disk can only show at close, where R's
+  own file code also warns ("Problem closing connection: No space left on device").
+- FIFOs, devices and sockets are never listed and never opened for reading; a ``get`` of one
+  (even one swapped in mid-request) fails at once (``O_NONBLOCK`` open, then ``fstat``).
+- A replaced file keeps its permission bits but not its inode (hard links to it are split).
 """
-
 from __future__ import annotations
 
 import base64
