@@ -8,10 +8,13 @@
 //    before reading a body; an error reply's `errno` ("ENOSPC", "EACCES"...) becomes that
 //    FS.ErrnoError, so R says "No space left on device", not the stock "Invalid argument".
 // 2. read: a file opened for reading is fetched in ranges of CHUNK bytes as R reads it
-//    (the stock client fetched the whole file at open: a 3 GB file gave raw(0)); only a file
-//    opened for writing is held whole, up to MAX_EDIT bytes (larger: "File too large").
-// 3. write: the stock stream write re-allocates and copies the whole file on every write()
-//    call (8 MB write.csv: 43 s); grow the buffer geometrically instead.
+//    (the stock client fetched the whole file at open: a 3 GB file gave raw(0)).
+// 3. write: a file opened with O_TRUNC ("w", "wb") is sent in UP_CHUNK pieces as R writes it
+//    (an upload: the server's temporary file, renamed over the target at close), so its size
+//    is bounded by the disk, not memory. If R seeks back into it, or opened it to append or
+//    update ("a", "r+"), the file is held whole in memory, up to MAX_EDIT bytes (larger:
+//    "File too large"), growing geometrically (the stock write copied the whole file on every
+//    write() call: 8 MB write.csv took 43 s), and sent at close.
 // 4. put: the bytes go raw to /api/drive/put (no base64, no JSON); the server writes a
 //    temporary file and renames it over the target, so a failed write keeps the old file.
 // 5. setattr size (every open with O_TRUNC, and ftruncate): the stock client fetched the
@@ -22,6 +25,7 @@
 //    mount, so files deleted, renamed or created on the host are seen by the next lookup.
 (function (mountPoint) {
   const CHUNK = 8 << 20; // bytes per ranged read (the server allows up to 16 MiB)
+  const UP_CHUNK = 8 << 20; // bytes per upload piece
   const MAX_EDIT = 1 << 30; // a file opened for writing is held in worker memory
   const O_ACCMODE = 3;
   const root = FS.lookupPath(mountPoint, { follow_mount: true }).node;
@@ -90,6 +94,69 @@
     return at < size ? data.slice(0, at) : data;
   }
 
+  // An upload (a file opened with O_TRUNC) sends what R wrote so far; `final` publishes it.
+  function upSend(stream, final) {
+    const up = stream.__wdUp;
+    const body = up.buf ? up.buf.subarray(0, up.len) : new Uint8Array(0);
+    if (up.id === null && final) {
+      api.put(up.path, { data: body, format: 'base64' }); // one piece: a plain put
+      return;
+    }
+    const headers = {
+      'Content-Type': 'application/octet-stream',
+      'X-WD-Path': encodeURIComponent(api.normalizePath(up.path)),
+      'X-WD-Upload': up.id ?? 'new',
+      'X-WD-Offset': String(up.sent),
+    };
+    if (final) headers['X-WD-Final'] = '1';
+    const xhr = post(encodeURI(api.endpoint + '/put'), body, headers, false);
+    if (!final) up.id = JSON.parse(xhr.responseText).upload;
+    up.sent += up.len;
+    up.len = 0;
+  }
+
+  // Bytes of an upload already on the server (to hold the file in memory after a seek).
+  function uploadGet(up, offset, length) {
+    const xhr = post(encodeURI(api.endpoint), JSON.stringify({
+      data: { method: 'get', path: api.normalizePath(up.path),
+        data: { format: 'raw', offset, length, upload: up.id } },
+    }), { 'Content-Type': 'application/json' }, true);
+    return new Uint8Array(xhr.response);
+  }
+
+  // Turn an upload into a whole file in memory (R seeked back, read, or truncated).
+  function materialize(stream) {
+    const up = stream.__wdUp;
+    if (!up) return;
+    const total = up.sent + up.len;
+    if (total > MAX_EDIT) throw fail('EFBIG');
+    const data = new Uint8Array(total);
+    let at = 0;
+    while (at < up.sent) {
+      const part = uploadGet(up, at, Math.min(CHUNK, up.sent - at));
+      if (!part.length) throw fail('EIO');
+      data.set(part, at);
+      at += part.length;
+    }
+    if (up.len) data.set(up.buf.subarray(0, up.len), up.sent);
+    if (up.id !== null) {
+      try {
+        post(encodeURI(api.endpoint + '/put'), new Uint8Array(0), {
+          'X-WD-Path': encodeURIComponent(api.normalizePath(up.path)),
+          'X-WD-Upload': up.id, 'X-WD-Abort': '1',
+        }, false);
+      } catch (e) { /* gone already: nothing to remove */ }
+    }
+    stream.__wdUp = undefined;
+    stream.file = { data, format: 'base64' };
+    stream.__wdDirty = true;
+  }
+
+  // A stream whose upload failed keeps failing with the same errno, at close too.
+  function failed(stream) {
+    if (stream.__wdFailed !== undefined) throw new drive.FS.ErrnoError(stream.__wdFailed);
+  }
+
   if (!streamOps.__wdPatched) {
     streamOps.__wdPatched = true;
 
@@ -126,23 +193,37 @@
       api.request({ method: 'writable', path: api.normalizePath(path) });
       const cut = node.__wdTruncate; // set by an O_TRUNC open just before this call
       node.__wdTruncate = undefined;
-      const data = cut === 0 ? new Uint8Array(0) : readWhole(path, cut ?? Infinity);
+      writers(node).add(stream);
+      if (cut === 0) { // "w": send as R writes
+        stream.__wdUp = { path, id: null, sent: 0, buf: null, len: 0 };
+        return;
+      }
+      const data = readWhole(path, cut ?? Infinity);
       stream.file = { data, format: 'base64' };
       stream.__wdDirty = cut !== undefined;
-      writers(node).add(stream);
     };
 
     streamOps.close = function (stream) {
       stream.__wdRead = undefined;
+      writers(stream.node).delete(stream);
+      failed(stream);
+      if (stream.__wdUp) {
+        try {
+          upSend(stream, true);
+        } finally {
+          stream.__wdUp = undefined;
+        }
+        return;
+      }
       const file = stream.file;
       if (!file) return;
       stream.file = undefined;
-      writers(stream.node).delete(stream);
       if (stream.__wdDirty) api.put(drive.realPath(stream.node), file);
     };
 
     streamOps.read = function (stream, buffer, offset, length, position) {
       const r = stream.__wdRead;
+      if (!r) materialize(stream); // "w+": reading what was written
       const file = stream.file;
       if (!r) { // a stream opened for reading and writing
         if (length <= 0 || !file || position >= file.data.length) return 0;
@@ -165,6 +246,30 @@
     };
 
     streamOps.write = function (stream, buffer, offset, length, position) {
+      failed(stream);
+      const up = stream.__wdUp;
+      if (up && length > 0 && position === up.sent + up.len) { // the common case: appending
+        stream.node.timestamp = Date.now();
+        let from = offset;
+        let left = length;
+        try {
+          while (left > 0) {
+            up.buf ??= new Uint8Array(UP_CHUNK);
+            const n = Math.min(left, UP_CHUNK - up.len);
+            up.buf.set(buffer.subarray(from, from + n), up.len);
+            up.len += n;
+            from += n;
+            left -= n;
+            if (up.len === UP_CHUNK) upSend(stream, false);
+          }
+        } catch (e) {
+          stream.__wdUp = undefined; // the server removed the upload; the old file stays
+          stream.__wdFailed = e.errno ?? ERR.EIO;
+          throw e;
+        }
+        return length;
+      }
+      if (up) materialize(stream);
       if (length <= 0 || stream.file === undefined) return 0;
       stream.node.timestamp = Date.now();
       stream.__wdDirty = true;
@@ -191,6 +296,7 @@
       if (whence === 1) position += stream.position;
       else if (whence === 2 && drive.FS.isFile(stream.node.mode)) {
         if (stream.__wdRead) position += stream.__wdRead.size;
+        else if (stream.__wdUp) position += stream.__wdUp.sent + stream.__wdUp.len;
         else if (stream.file) position += stream.file.data.length;
         else throw fail('EPERM');
       }
@@ -208,6 +314,8 @@
         const open = writers(node);
         if (open.size) {
           for (const s of open) { // ftruncate on an open stream: its copy is cut or grown
+            materialize(s);
+            if (!s.file) continue;
             const data = s.file.data;
             if (size <= data.length) s.file.data = data.slice(0, size);
             else { const grown = new Uint8Array(size); grown.set(data); s.file.data = grown; }

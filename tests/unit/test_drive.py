@@ -628,3 +628,62 @@ def test_memory_stays_bounded_for_big_files(server: LocalServer, tree: Path) -> 
     assert got.digest() == hashlib.sha256(data).digest()
     assert put_peak < 8 << 20, put_peak
     assert get_peak < 32 << 20, get_peak  # one 8 MiB chunk in flight, a few copies
+
+
+# -- streamed uploads: a file written in pieces is published whole at the end, or not at all ------
+def piece(srv: LocalServer, path: str, data: bytes, upload: str, offset: int = 0, **extra: str) -> tuple[int, dict | None]:
+    from urllib.parse import quote
+
+    headers = {"X-WD-Secret": SECRET, "X-WD-Path": quote(path, safe=""), "X-WD-Upload": upload,
+               "X-WD-Offset": str(offset), **extra}
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+    try:
+        conn.request("POST", "/api/drive/put", body=data, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, json.loads(resp.read())
+    finally:
+        conn.close()
+
+
+def test_upload_in_pieces(server: LocalServer, tree: Path) -> None:
+    parts = [os.urandom(300_000) for _ in range(3)]
+    status, reply = piece(server, "d1:/a.txt", parts[0], "new")
+    assert status == 200
+    upload = reply["upload"]
+    assert (tree / "a.txt").read_bytes() == b"hello\n"  # nothing published yet
+    assert piece(server, "d1:/a.txt", parts[1], upload, 300_000)[0] == 200
+    status, _, back = post(server, body("get", "d1:/a.txt", {"format": "raw", "offset": 299_990, "length": 20, "upload": upload}))
+    assert (status, back) == (200, (parts[0] + parts[1])[299_990:300_010])  # read back after a seek
+    assert piece(server, "d1:/a.txt", b"x", upload, 5)[1]["errno"] == "EINVAL"  # out of order: dropped
+    assert (tree / "a.txt").read_bytes() == b"hello\n"
+    assert not [n for n in os.listdir(tree) if n.startswith(".~wd-")]
+    assert piece(server, "d1:/a.txt", parts[2], upload, 600_000, **{"X-WD-Final": "1"})[1]["errno"] == "EBADF"
+    # again, to the end
+    upload = piece(server, "d1:/a.txt", parts[0], "new")[1]["upload"]
+    piece(server, "d1:/a.txt", parts[1], upload, 300_000)
+    assert piece(server, "d1:/a.txt", parts[2], upload, 600_000, **{"X-WD-Final": "1"}) == (200, None)
+    assert (tree / "a.txt").read_bytes() == b"".join(parts)
+    assert not [n for n in os.listdir(tree) if n.startswith(".~wd-")]
+
+
+def test_upload_abort_and_foreign_drive(server: LocalServer, tree: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    assert server.drives.add(other) == "d2"
+    upload = piece(server, "d1:/new.bin", b"abc", "new")[1]["upload"]
+    assert piece(server, "d2:/x", b"d", upload, 3)[1]["errno"] == "EBADF"  # bound to its drive
+    assert piece(server, "d1:/new.bin", b"", upload, 0, **{"X-WD-Abort": "1"}) == (200, None)
+    assert not (tree / "new.bin").exists() and not [n for n in os.listdir(tree) if n.startswith(".~wd-")]
+    upload = piece(server, "d1:/gone.bin", b"abc", "new")[1]["upload"]
+    server.drives.remove("d1")  # unmount: its uploads go too
+    assert not [n for n in os.listdir(tree) if n.startswith(".~wd-")]
+
+
+def test_upload_hits_full_disk(disk_server: LocalServer, small_disk: Path) -> None:
+    old = os.urandom(300_000)
+    (small_disk / "keep.bin").write_bytes(old)
+    upload = piece(disk_server, "d1:/keep.bin", os.urandom(400_000), "new")[1]["upload"]
+    status, reply = piece(disk_server, "d1:/keep.bin", os.urandom(600_000), upload, 400_000)
+    assert (status, reply["errno"]) == (507, "ENOSPC")
+    assert (small_disk / "keep.bin").read_bytes() == old
+    assert sorted(os.listdir(small_disk)) == ["keep.bin"]

@@ -262,3 +262,36 @@ def test_fifo_is_an_error_at_once(qtbot, shared: RDriver, project: ProjectServic
         assert shared.eval(qtbot, "1 + 1") == 2
     finally:
         (folder / "pipe").unlink()
+
+
+def test_big_write_streams_and_seek_back_works(qtbot, shared: RDriver, project: ProjectService, folder: Path) -> None:
+    """A 20 MB writeBin goes up in 8 MiB pieces; seeking back and reading a "w+" file still
+    work (the worker takes the pieces back); the host file matches byte for byte."""
+    opened(qtbot, shared, project, folder)
+    try:
+        md5 = shared.eval(qtbot, 'local({ set.seed(2); x <- as.raw(sample(0:255, 20e6, TRUE)); '
+                                 'writeBin(x, "w20.bin"); unname(tools::md5sum("w20.bin")) })', timeout=60_000)
+        assert md5 == hashlib.md5((folder / "w20.bin").read_bytes()).hexdigest()
+        assert (folder / "w20.bin").stat().st_size == 20_000_000
+        shared.eval(qtbot, 'local({ con <- file("seek.bin", "w+b"); on.exit(close(con)); '
+                           'writeBin(as.raw(rep(7L, 18e6)), con); seek(con, 0, rw = "write"); '
+                           'writeBin(as.raw(1:4), con); 0 })', timeout=60_000)
+        data = (folder / "seek.bin").read_bytes()
+        assert len(data) == 18_000_000 and data[:5] == b"\x01\x02\x03\x04\x07" and data[-1:] == b"\x07"
+        assert not [n for n in os.listdir(folder) if n.startswith(".~wd-")]
+    finally:
+        for name in ("w20.bin", "seek.bin"):
+            (folder / name).unlink(missing_ok=True)
+
+
+def test_full_disk_mid_upload(qtbot, shared: RDriver, project: ProjectService, folder: Path, small_disk: Path) -> None:
+    """The first 8 MiB piece of a 20 MB write does not fit: R hears it while writing, the old
+    file stays and no piece is left behind."""
+    opened(qtbot, shared, project, folder)
+    old = os.urandom(300_000)
+    (small_disk / "keep.bin").write_bytes(old)
+    shared.run(qtbot, "invisible(0)")
+    said = shared.eval(qtbot, CONDITION.format(code='writeBin(as.raw(rep(1L, 20e6)), "small/keep.bin")'), timeout=60_000)
+    assert said == "warning: Problem closing connection:  No space left on device | end", said
+    assert (small_disk / "keep.bin").read_bytes() == old
+    assert sorted(os.listdir(small_disk)) == ["keep.bin"]

@@ -50,6 +50,7 @@ from urllib.parse import unquote
 from webr_desktop.server import drive_files, drive_paths
 from webr_desktop.server.drive_files import O_NOFOLLOW, DriveError
 from webr_desktop.server.drive_paths import O_DIR, OutsideError, Resolved
+from webr_desktop.server.drive_uploads import Uploads
 
 DRIVE_PATH = "/api/drive"  # webR posts to the server root, whatever its baseUrl
 PUT_PATH = "/api/drive/put"  # the patched worker's raw, streamed put
@@ -69,6 +70,7 @@ S_IFDIR = 0o040000
 ERRNOS = frozenset({
     "ENOENT", "EEXIST", "ENOTDIR", "EISDIR", "ENOTEMPTY", "EACCES", "EPERM", "EROFS", "ENOSPC",
     "EDQUOT", "EFBIG", "ELOOP", "ENAMETOOLONG", "EBUSY", "ETXTBSY", "EXDEV", "EINVAL", "EIO",
+    "EMFILE", "EBADF",
 })
 STATUS = {"ENOENT": 404, "EACCES": 403, "EPERM": 403, "EROFS": 403, "EFBIG": 413, "ENOSPC": 507,
           "EDQUOT": 507, "EEXIST": 409, "ENOTDIR": 409, "EISDIR": 409, "ENOTEMPTY": 409}
@@ -124,6 +126,7 @@ class DriveFS:
         self._lock = threading.Lock()
         self._drives: dict[str, tuple[str, int]] = {}  # name -> (resolved root, its dir fd)
         self._next = 1
+        self._uploads = Uploads()
 
     # ---------------------------------------------------------------- registry
     def add(self, root: Path) -> str:
@@ -148,6 +151,7 @@ class DriveFS:
             entry = self._drives.pop(name, None)
             if entry is not None:
                 os.close(entry[1])  # requests in flight hold their own dup
+        self._uploads.close(name)
 
     def roots(self) -> dict[str, Path]:
         """Drive name -> the resolved host folder it serves."""
@@ -167,14 +171,33 @@ class DriveFS:
             return _error_reply(exc)
 
     def handle_put(self, reader: BodyReader, headers: Mapping[str, str]) -> Reply:
-        """Raw put (``/api/drive/put``): ``X-WD-Path`` names the file, the body is its bytes."""
+        """Raw put (``/api/drive/put``): ``X-WD-Path`` names the file, the body is its bytes.
+        With ``X-WD-Upload`` (``new`` or an id, ``X-WD-Offset``, ``X-WD-Final: 1`` on the last
+        piece, ``X-WD-Abort: 1``) the file comes in pieces: see drive_uploads."""
         try:
             path = unquote(headers.get("x-wd-path", ""), errors="strict")
             if reader.length > MAX_PUT:
                 raise DriveError(413, "file too large for a mounted folder", "EFBIG")
-            with self._resolve(path, entry=True) as res:
-                drive_files.write_atomic(res, reader.read, reader.length)
-            return _json(None)
+            upload = headers.get("x-wd-upload")
+            if upload is None:
+                with self._resolve(path, entry=True) as res:
+                    drive_files.write_atomic(res, reader.read, reader.length)
+                return _json(None)
+            drive = self._drive_of(path)
+            final = headers.get("x-wd-final") == "1"
+            if headers.get("x-wd-abort") == "1":
+                self._uploads.abort(drive, upload)
+                return _json(None)
+            if upload == "new":
+                upload = self._uploads.start(drive, self._resolve(path, entry=True))
+                offset = 0
+            else:
+                raw = headers.get("x-wd-offset", "")
+                if not (raw.isascii() and raw.isdigit()):
+                    raise DriveError(400, "bad offset")
+                offset = int(raw)
+            self._uploads.append(drive, upload, offset, reader.read, reader.length, final=final)
+            return _json(None if final else {"upload": upload})
         except UnicodeDecodeError:
             return _error_reply(DriveError(400, "bad path"))
         except (DriveError, OSError) as exc:
@@ -342,6 +365,10 @@ class DriveFS:
         ranged = "offset" in args
         offset = _int_arg(args, "offset", 1 << 62) if ranged else 0
         length = _int_arg(args, "length", MAX_CHUNK) if ranged else MAX_WHOLE_GET
+        upload = args.get("upload")
+        if isinstance(upload, str) and ranged:  # bytes of a file being written, read back
+            content = self._uploads.read(self._drive_of(path), upload, offset, length)
+            return 200, RAW, content, {"X-WD-Size": str(offset + len(content))}
         try:
             with self._resolve(path) as res:
                 got = drive_files.read_file(res, offset, length, whole=not ranged)

@@ -74,6 +74,19 @@ def check_writable(res: Resolved) -> os.stat_result | None:
     return old
 
 
+def copy_body(fd: int, read: Callable[[int], bytes], size: int) -> None:
+    """Write ``size`` bytes from ``read`` to ``fd``, ``IO_CHUNK`` at a time."""
+    left = size
+    while left:
+        chunk = read(min(IO_CHUNK, left))
+        if not chunk:
+            raise DriveError(400, "body ended early", "EIO")
+        left -= len(chunk)
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(fd, view):]
+
+
 def write_atomic(res: Resolved, read: Callable[[int], bytes], size: int) -> None:
     """Write ``size`` bytes from ``read`` to a temporary file beside the target, fsync it and
     rename it over the target: a reader never sees half a file, and any failure (full disk,
@@ -85,15 +98,7 @@ def write_atomic(res: Resolved, read: Callable[[int], bytes], size: int) -> None
         try:
             if old is not None:
                 os.fchmod(fd, stat.S_IMODE(old.st_mode))
-            left = size
-            while left:
-                chunk = read(min(IO_CHUNK, left))
-                if not chunk:
-                    raise DriveError(400, "body ended early", "EIO")
-                left -= len(chunk)
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fd, view):]
+            copy_body(fd, read, size)
             os.fsync(fd)
         finally:
             os.close(fd)
