@@ -21,17 +21,22 @@ Limits (memory per request is bounded, whatever the file size):
 - Reading: a ranged ``get`` returns at most ``MAX_CHUNK`` (16 MiB) and the file's size in
   ``X-WD-Size``; the worker reads in 8 MiB ranges as R asks, so any size can be read. A
   whole-file ``get`` (the stock client) above ``MAX_WHOLE_GET`` (64 MiB) is refused (EFBIG).
-- Writing: the worker holds a file opened for writing in memory and sends it at close, so a
-  file written or appended to is limited to ``MAX_PUT`` (1 GiB; R: "File too large"). The
-  server streams the body to a temporary file beside the target (``.~wd-*.tmp``), fsyncs it
-  and renames it over the target only when complete: a full disk, a dropped connection or any
-  other failure keeps the old contents. A read-only file, folder or file system fails when R
-  opens the file (an R error, as R's own files); a full disk can only show at close, where R's
-  own file code also warns ("Problem closing connection: No space left on device").
+- Writing: a file opened with O_TRUNC ("w", "wb": nearly every R write) goes up in 8 MiB
+  pieces as R writes it (drive_uploads), so its size is bounded by the disk, not by memory. A
+  file opened to append or update ("a", "r+"), or one R seeks back into, is held whole in the
+  worker and sent at close: at most ``MAX_PUT`` (1 GiB; R: "File too large"). Every write goes
+  to a temporary file beside the target (``.~wd-*.tmp``), fsynced and renamed over the target
+  only when complete: a full disk, a dropped connection or any other failure keeps the old
+  contents and leaves no temporary file. A read-only file, folder or file system fails when R
+  opens the file (an R error, as with R's own files); a full disk shows at close (or at the
+  write that fills it), where R's own file code also warns ("Problem closing connection: No
+  space left on device").
 - FIFOs, devices and sockets are never listed and never opened for reading; a ``get`` of one
   (even one swapped in mid-request) fails at once (``O_NONBLOCK`` open, then ``fstat``).
 - A replaced file keeps its permission bits but not its inode (hard links to it are split).
+  If the app dies mid-write, a ``.~wd-*.tmp`` file may stay beside the target.
 """
+
 from __future__ import annotations
 
 import base64
