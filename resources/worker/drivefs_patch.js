@@ -192,9 +192,10 @@
       // A read-only file or folder fails here, at open, as R's own files do (an R error).
       api.request({ method: 'writable', path: api.normalizePath(path) });
       const cut = node.__wdTruncate; // set by an O_TRUNC open just before this call
-      node.__wdTruncate = undefined;
+      const created = node.__wdCreated; // FS.open skips the truncate for a file it created
+      node.__wdTruncate = node.__wdCreated = undefined;
       writers(node).add(stream);
-      if (cut === 0) { // "w": send as R writes
+      if (cut === 0 || created) { // "w" (or a new file): send as R writes
         stream.__wdUp = { path, id: null, sent: 0, buf: null, len: 0 };
         return;
       }
@@ -247,8 +248,9 @@
 
     streamOps.write = function (stream, buffer, offset, length, position) {
       failed(stream);
+      if (length <= 0) return 0; // musl's writev starts with its (often empty) buffer
       const up = stream.__wdUp;
-      if (up && length > 0 && position === up.sent + up.len) { // the common case: appending
+      if (up && position === up.sent + up.len) { // the common case: appending
         stream.node.timestamp = Date.now();
         let from = offset;
         let left = length;
@@ -302,6 +304,13 @@
       }
       if (position < 0) throw fail('EINVAL');
       return position;
+    };
+
+    const stockMknod = nodeOps.mknod;
+    nodeOps.mknod = function (parent, name, mode, dev) {
+      const node = stockMknod.call(this, parent, name, mode, dev);
+      if (drive.FS.isFile(mode)) node.__wdCreated = true; // empty: nothing to fetch at open
+      return node;
     };
 
     const stockSetattr = nodeOps.setattr;
