@@ -264,15 +264,32 @@ def test_fifo_is_an_error_at_once(qtbot, shared: RDriver, project: ProjectServic
         (folder / "pipe").unlink()
 
 
-def test_big_write_streams_and_seek_back_works(qtbot, shared: RDriver, project: ProjectService, folder: Path) -> None:
+def test_big_write_streams_and_seek_back_works(qtbot, shared: RDriver, project: ProjectService,
+                                               server: LocalServer, folder: Path) -> None:
     """A 20 MB writeBin goes up in 8 MiB pieces; seeking back and reading a "w+" file still
     work (the worker takes the pieces back); the host file matches byte for byte."""
+    from webr_desktop.server import drive as drive_api
+
     opened(qtbot, shared, project, folder)
+    pieces: list[tuple[int, str | None]] = []
+
+    def counting(reader, headers):  # the real handler, with a note of each request
+        pieces.append((reader.length, headers.get("x-wd-upload")))
+        return server.drives.handle_put(reader, headers)
+
+    def route(handler) -> None:
+        server.add_handler(drive_api.PUT_PATH, handler, secret_header=drive_api.SECRET_HEADER,
+                           max_body=drive_api.MAX_PUT, streaming=True)
+
+    route(counting)
     try:
         md5 = shared.eval(qtbot, 'local({ set.seed(2); x <- as.raw(sample(0:255, 20e6, TRUE)); '
                                  'writeBin(x, "w20.bin"); unname(tools::md5sum("w20.bin")) })', timeout=60_000)
         assert md5 == hashlib.md5((folder / "w20.bin").read_bytes()).hexdigest()
         assert (folder / "w20.bin").stat().st_size == 20_000_000
+        # three pieces (8 + 8 + 4 MB), none of them the whole file
+        assert [n for n, _ in pieces] == [8 << 20, 8 << 20, 20_000_000 - (16 << 20)], pieces
+        assert pieces[0][1] == "new" and pieces[1][1] == pieces[2][1] != "new"
         shared.eval(qtbot, 'local({ con <- file("seek.bin", "w+b"); on.exit(close(con)); '
                            'writeBin(as.raw(rep(7L, 18e6)), con); seek(con, 0, rw = "write"); '
                            'writeBin(as.raw(1:4), con); 0 })', timeout=60_000)
@@ -280,6 +297,7 @@ def test_big_write_streams_and_seek_back_works(qtbot, shared: RDriver, project: 
         assert len(data) == 18_000_000 and data[:5] == b"\x01\x02\x03\x04\x07" and data[-1:] == b"\x07"
         assert not [n for n in os.listdir(folder) if n.startswith(".~wd-")]
     finally:
+        route(server.drives.handle_put)
         for name in ("w20.bin", "seek.bin"):
             (folder / name).unlink(missing_ok=True)
 
