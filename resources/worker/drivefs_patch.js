@@ -28,6 +28,7 @@
   const UP_CHUNK = 8 << 20; // bytes per upload piece
   const MAX_EDIT = 1 << 30; // a file opened for writing is held in worker memory
   const O_ACCMODE = 3;
+  const O_APPEND = 1024;
   const root = FS.lookupPath(mountPoint, { follow_mount: true }).node;
   const streamOps = root.stream_ops;
   const drive = streamOps.fs;
@@ -98,7 +99,8 @@
   function upSend(stream, final) {
     const up = stream.__wdUp;
     const body = up.buf ? up.buf.subarray(0, up.len) : new Uint8Array(0);
-    if (up.id === null && final) {
+    if (up.id === null && final && up.keep && !up.len) return; // appended nothing
+    if (up.id === null && final && !up.keep) {
       api.put(up.path, { data: body, format: 'base64' }); // one piece: a plain put
       return;
     }
@@ -109,6 +111,7 @@
       'X-WD-Offset': String(up.sent),
     };
     if (final) headers['X-WD-Final'] = '1';
+    if (up.keep && up.id === null) headers['X-WD-Keep'] = '1'; // the server copies the old file
     const xhr = post(encodeURI(api.endpoint + '/put'), body, headers, false);
     if (!final) up.id = JSON.parse(xhr.responseText).upload;
     up.sent += up.len;
@@ -130,15 +133,22 @@
     if (!up) return;
     const total = up.sent + up.len;
     if (total > MAX_EDIT) throw fail('EFBIG');
-    const data = new Uint8Array(total);
-    let at = 0;
-    while (at < up.sent) {
-      const part = uploadGet(up, at, Math.min(CHUNK, up.sent - at));
-      if (!part.length) throw fail('EIO');
-      data.set(part, at);
-      at += part.length;
+    let data;
+    if (up.id === null && up.keep) { // appending, nothing sent yet: the file as it is now
+      const head = readWhole(up.path, up.sent);
+      data = new Uint8Array(head.length + up.len);
+      data.set(head);
+    } else {
+      data = new Uint8Array(total);
+      let at = 0;
+      while (at < up.sent) {
+        const part = uploadGet(up, at, Math.min(CHUNK, up.sent - at));
+        if (!part.length) throw fail('EIO');
+        data.set(part, at);
+        at += part.length;
+      }
     }
-    if (up.len) data.set(up.buf.subarray(0, up.len), up.sent);
+    if (up.len) data.set(up.buf.subarray(0, up.len), data.length - up.len);
     if (up.id !== null) {
       try {
         post(encodeURI(api.endpoint + '/put'), new Uint8Array(0), {
@@ -189,14 +199,19 @@
         stream.__wdRead = { path, size: first.size, start: 0, bytes: first.bytes };
         return;
       }
-      // A read-only file or folder fails here, at open, as R's own files do (an R error).
-      api.request({ method: 'writable', path: api.normalizePath(path) });
       const cut = node.__wdTruncate; // set by an O_TRUNC open just before this call
       const created = node.__wdCreated; // FS.open skips the truncate for a file it created
-      node.__wdTruncate = node.__wdCreated = undefined;
+      node.__wdTruncate = node.__wdCreated = undefined; // spent, even if the open fails
+      // A read-only file or folder fails here, at open, as R's own files do (an R error).
+      api.request({ method: 'writable', path: api.normalizePath(path) });
       writers(node).add(stream);
       if (cut === 0 || created) { // "w" (or a new file): send as R writes
-        stream.__wdUp = { path, id: null, sent: 0, buf: null, len: 0 };
+        stream.__wdUp = { path, id: null, sent: 0, buf: null, len: 0, keep: false };
+        return;
+      }
+      if (cut === undefined && (stream.flags & O_APPEND)) { // "a": the server copies, R appends
+        const size = api.getattr(path).size;
+        stream.__wdUp = { path, id: null, sent: size, buf: null, len: 0, keep: true };
         return;
       }
       const data = readWhole(path, cut ?? Infinity);

@@ -687,3 +687,22 @@ def test_upload_hits_full_disk(disk_server: LocalServer, small_disk: Path) -> No
     assert (status, reply["errno"]) == (507, "ENOSPC")
     assert (small_disk / "keep.bin").read_bytes() == old
     assert sorted(os.listdir(small_disk)) == ["keep.bin"]
+
+
+def test_append_upload_in_place(server: LocalServer, tree: Path, disk_server: LocalServer, small_disk: Path) -> None:
+    """X-WD-Keep: bytes go onto the end of the file itself; a failure or an abort cuts the file
+    back to its old length."""
+    keep = {"X-WD-Keep": "1"}
+    upload = piece(server, "d1:/a.txt", b"more\n", "new", 6, **keep)[1]["upload"]
+    assert (tree / "a.txt").read_bytes() == b"hello\nmore\n"  # in place, as POSIX appends
+    assert piece(server, "d1:/a.txt", b"", upload, 11, **{"X-WD-Abort": "1"}) == (200, None)
+    assert (tree / "a.txt").read_bytes() == b"hello\n"
+    assert piece(server, "d1:/a.txt", b"x", "new", 3, **keep)[1]["errno"] == "EINVAL"  # not the end
+    assert (tree / "a.txt").read_bytes() == b"hello\n"
+    assert piece(server, "d1:/a.txt", b"end\n", "new", 6, **keep, **{"X-WD-Final": "1"}) == (200, None)
+    assert (tree / "a.txt").read_bytes() == b"hello\nend\n"
+    old = os.urandom(300_000)
+    (small_disk / "log.bin").write_bytes(old)
+    status, reply = piece(disk_server, "d1:/log.bin", os.urandom(2 << 20), "new", 300_000, **keep)
+    assert (status, reply["errno"]) == (507, "ENOSPC")
+    assert (small_disk / "log.bin").read_bytes() == old

@@ -241,11 +241,17 @@ def test_huge_file_reads_in_ranges(qtbot, shared: RDriver, project: ProjectServi
                 'seek(con, 3 * 2^30 - 4); rawToChar(readBin(con, "raw", 4)) })')
         assert shared.eval(qtbot, tail, timeout=30_000) == "TAIL"
         assert shared.eval(qtbot, 'unname(tools::md5sum("mid.bin"))') == hashlib.md5(data).hexdigest()
-        # opened for appending, the whole file would have to sit in the worker: refused, clearly
-        said = shared.eval(qtbot, CONDITION.format(code='cat("x", file = "huge.bin", append = TRUE)'))
+        # appending goes to the host file in place: instant, whatever its size
+        assert shared.eval(qtbot, CONDITION.format(code='cat("x", file = "huge.bin", append = TRUE)')) == "end"
+        assert (folder / "huge.bin").stat().st_size == size + 1
+        with open(folder / "huge.bin", "rb") as f:
+            f.seek(size - 4)
+            assert f.read() == b"TAILx"
+        # opened for update, the whole file would have to sit in the worker: refused, clearly
+        said = shared.eval(qtbot, CONDITION.format(code='close(file("huge.bin", "r+b"))'))
         assert said == ("error: cannot open the connection | "
                         "warning: cannot open file 'huge.bin': File too large | end"), said
-        assert (folder / "huge.bin").stat().st_size == size
+        assert (folder / "huge.bin").stat().st_size == size + 1
     finally:
         (folder / "huge.bin").unlink()
         (folder / "mid.bin").unlink()
@@ -315,3 +321,28 @@ def test_full_disk_mid_upload(qtbot, shared: RDriver, project: ProjectService, f
                     "warning: Problem closing connection:  No space left on device | end"), said
     assert (small_disk / "keep.bin").read_bytes() == old
     assert sorted(os.listdir(small_disk)) == ["keep.bin"]
+
+
+def test_append_streams_and_keeps_old_on_failure(qtbot, shared: RDriver, project: ProjectService,
+                                                 folder: Path, small_disk: Path) -> None:
+    """"a" mode: the server copies the file and R's bytes are appended (no whole file in the
+    worker); appending past a full disk keeps the old file whole."""
+    opened(qtbot, shared, project, folder)
+    (folder / "log.txt").write_text("one\n")
+    (small_disk / "keep.bin").write_bytes(b"x" * 300_000)
+    shared.run(qtbot, "invisible(0)")
+    try:
+        shared.run(qtbot, 'cat("two\\n", file = "log.txt", append = TRUE); '
+                          'write("three", file = "log.txt", append = TRUE)')
+        assert (folder / "log.txt").read_text() == "one\ntwo\nthree\n"
+        said = shared.eval(qtbot, 'local({ con <- file("log.txt", "a+"); on.exit(close(con)); '
+                                  'cat("four\\n", file = con); seek(con, 0); readLines(con) })')
+        assert said == ["one", "two", "three", "four"]
+        assert (folder / "log.txt").read_text() == "one\ntwo\nthree\nfour\n"
+        said = shared.eval(qtbot, CONDITION.format(
+            code='cat(strrep("y", 2e6), file = "small/keep.bin", append = TRUE)'))
+        assert "No space left on device" in said, said
+        assert (small_disk / "keep.bin").read_bytes() == b"x" * 300_000
+        assert sorted(os.listdir(small_disk)) == ["keep.bin"]
+    finally:
+        (folder / "log.txt").unlink()

@@ -21,13 +21,14 @@ Limits (memory per request is bounded, whatever the file size):
 - Reading: a ranged ``get`` returns at most ``MAX_CHUNK`` (16 MiB) and the file's size in
   ``X-WD-Size``; the worker reads in 8 MiB ranges as R asks, so any size can be read. A
   whole-file ``get`` (the stock client) above ``MAX_WHOLE_GET`` (64 MiB) is refused (EFBIG).
-- Writing: a file opened with O_TRUNC ("w", "wb": nearly every R write) goes up in 8 MiB
-  pieces as R writes it (drive_uploads), so its size is bounded by the disk, not by memory. A
-  file opened to append or update ("a", "r+"), or one R seeks back into, is held whole in the
-  worker and sent at close: at most ``MAX_PUT`` (1 GiB; R: "File too large"). Every write goes
-  to a temporary file beside the target (``.~wd-*.tmp``), fsynced and renamed over the target
-  only when complete: a full disk, a dropped connection or any other failure keeps the old
-  contents and leaves no temporary file. A read-only file, folder or file system fails when R
+- Writing: a new file or one opened with O_TRUNC ("w", "wb": nearly every R write) goes up
+  in 8 MiB pieces as R writes it (drive_uploads), so its size is bounded by the disk, not by
+  memory; it goes to a temporary file beside the target (``.~wd-*.tmp``), fsynced and renamed
+  over the target only when complete: a full disk, a dropped connection or any other failure
+  keeps the old contents and leaves no temporary file. A file opened to append ("a") is
+  appended to in place in pieces, and a failed append is truncated back to the old length. A
+  file opened to update ("r+"), or one R seeks back into, is held whole in the worker and
+  sent at close (atomically, as above): at most ``MAX_PUT`` (1 GiB; R: "File too large"). A read-only file, folder or file system fails when R
   opens the file (an R error, as with R's own files); a full disk shows at close (or at the
   write that fills it), where R's own file code also warns ("Problem closing connection: No
   space left on device").
@@ -178,7 +179,7 @@ class DriveFS:
     def handle_put(self, reader: BodyReader, headers: Mapping[str, str]) -> Reply:
         """Raw put (``/api/drive/put``): ``X-WD-Path`` names the file, the body is its bytes.
         With ``X-WD-Upload`` (``new`` or an id, ``X-WD-Offset``, ``X-WD-Final: 1`` on the last
-        piece, ``X-WD-Abort: 1``) the file comes in pieces: see drive_uploads."""
+        piece, ``X-WD-Abort: 1``, ``X-WD-Keep: 1``) the file comes in pieces: see drive_uploads."""
         try:
             path = unquote(headers.get("x-wd-path", ""), errors="strict")
             if reader.length > MAX_PUT:
@@ -193,14 +194,13 @@ class DriveFS:
             if headers.get("x-wd-abort") == "1":
                 self._uploads.abort(drive, upload)
                 return _json(None)
-            if upload == "new":
-                upload = self._uploads.start(drive, self._resolve(path, entry=True))
-                offset = 0
-            else:
-                raw = headers.get("x-wd-offset", "")
-                if not (raw.isascii() and raw.isdigit()):
-                    raise DriveError(400, "bad offset")
-                offset = int(raw)
+            raw = headers.get("x-wd-offset", "")
+            if not (raw.isascii() and raw.isdigit()):
+                raise DriveError(400, "bad offset")
+            offset = int(raw)  # must be the upload's size so far
+            if upload == "new":  # X-WD-Keep: 1 starts from a copy of the file (R appends)
+                keep = headers.get("x-wd-keep") == "1"
+                upload = self._uploads.start(drive, self._resolve(path, entry=True), keep=keep)
             self._uploads.append(drive, upload, offset, reader.read, reader.length, final=final)
             return _json(None if final else {"upload": upload})
         except UnicodeDecodeError:

@@ -6,8 +6,10 @@ The patched worker (resources/worker/drivefs_patch.js) sends a file opened with 
 temporary file beside the target, as ``drive_files.write_atomic``), later ones append at their
 offset, the last one (``X-WD-Final: 1``) fsyncs the file and renames it over the target. Until
 then the target keeps its old contents; an upload that fails, is aborted or lies idle for
-``IDLE_SECONDS`` is removed. If R seeks back into a file it is writing, the worker reads what it
-already sent back from the upload (``read``) and continues in memory.
+``IDLE_SECONDS`` is removed. A file opened to append ("a") is appended to in place, as POSIX
+does (no copy of a big log per ``cat(append = TRUE)``), and a failed or aborted append is
+truncated back to the old length. If R seeks back into a file it is writing, the worker reads
+what it already sent back from the upload (``read``) and continues in memory.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class _Upload:
     tmp: str
     fd: int
     written: int = 0
+    orig: int = -1  # >= 0: appending in place to a file that was this long (undo: truncate)
     touched: float = field(default_factory=time.monotonic)
     busy: threading.Lock = field(default_factory=threading.Lock)
 
@@ -45,27 +48,42 @@ class Uploads:
         self._lock = threading.Lock()
         self._open: dict[str, _Upload] = {}
 
-    def start(self, drive: str, res: Resolved) -> str:
-        """Begin an upload to ``res`` (which it now owns); returns its id."""
+    def start(self, drive: str, res: Resolved, *, keep: bool = False) -> str:
+        """Begin an upload to ``res`` (which it now owns); returns its id. ``keep`` (R appends,
+        "a" mode): the bytes are appended to the file in place, as POSIX does, and a failure
+        truncates it back to its old length (so the old contents stay, and nothing else)."""
+        fd = -1
         try:
             self._expire()
             with self._lock:
                 if len(self._open) >= MAX_UPLOADS:
                     raise DriveError(503, "too many files being written", "EMFILE")
             old = check_writable(res)
-            tmp = f"{TEMP_PREFIX}{secrets.token_hex(6)}.tmp"
-            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | O_NOFOLLOW, 0o666, dir_fd=res.dir_fd)
+            if keep and old is not None:
+                tmp, flags = "", os.O_RDWR | os.O_APPEND | O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
+                fd = os.open(res.name, flags, dir_fd=res.dir_fd)
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode):  # swapped since the check
+                    raise DriveError(400, "not a regular file")
+                written = orig = st.st_size
+            else:
+                tmp, written, orig = f"{TEMP_PREFIX}{secrets.token_hex(6)}.tmp", 0, -1
+                fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | O_NOFOLLOW, 0o666, dir_fd=res.dir_fd)
+                if old is not None:
+                    os.fchmod(fd, stat.S_IMODE(old.st_mode))
         except BaseException:
+            if fd >= 0:
+                os.close(fd)
+                if tmp:
+                    try:
+                        os.unlink(tmp, dir_fd=res.dir_fd)
+                    except OSError:
+                        pass
             res.close()
             raise
-        if old is not None:
-            try:
-                os.fchmod(fd, stat.S_IMODE(old.st_mode))
-            except OSError:
-                pass
         upload_id = secrets.token_urlsafe(16)
         with self._lock:
-            self._open[upload_id] = _Upload(drive, res, tmp, fd)
+            self._open[upload_id] = _Upload(drive, res, tmp, fd, written, orig)
         return upload_id
 
     def _take(self, drive: str, upload_id: str) -> _Upload:
@@ -91,7 +109,8 @@ class Uploads:
                 os.fsync(up.fd)
                 os.close(up.fd)
                 up.fd = -1
-                os.replace(up.tmp, up.res.name, src_dir_fd=up.res.dir_fd, dst_dir_fd=up.res.dir_fd)
+                if up.orig < 0:
+                    os.replace(up.tmp, up.res.name, src_dir_fd=up.res.dir_fd, dst_dir_fd=up.res.dir_fd)
                 self._drop(upload_id, unlink=False)
         except BaseException:
             self._drop(upload_id, unlink=True)  # a failed upload leaves the old file alone
@@ -132,9 +151,14 @@ class Uploads:
         if up is None:
             return
         if up.fd >= 0:
+            if unlink and up.orig >= 0:
+                try:
+                    os.ftruncate(up.fd, up.orig)  # an append that failed: back to the old length
+                except OSError:
+                    pass
             os.close(up.fd)
             up.fd = -1
-        if unlink:
+        if unlink and up.orig < 0:
             try:
                 os.unlink(up.tmp, dir_fd=up.res.dir_fd)
             except OSError:
