@@ -548,11 +548,61 @@ def test_read_only_file_system_is_named(disk_server: LocalServer, small_disk: Pa
     assert (small_disk / "keep.txt").read_bytes() == b"old"
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores permission bits")
-def test_read_only_file_is_permission_denied(server: LocalServer, tree: Path) -> None:
-    os.chmod(tree / "a.txt", 0o444)
-    assert put_raw(server, "d1:/a.txt", b"new")[1]["errno"] == "EACCES"
-    assert (tree / "a.txt").read_bytes() == b"hello\n"
+SERVE_AS_NOBODY = """
+import os, sys, pathlib
+from webr_desktop.server.local_server import LocalServer
+if os.geteuid() == 0:  # imported as root (the venv may be root's alone), served as nobody
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+srv = LocalServer(sys.argv[2]); srv.drives.add(pathlib.Path(sys.argv[1])); srv.start()
+print(srv.port, flush=True)
+sys.stdin.read()  # until the test closes our stdin
+srv.close()
+"""
+
+
+def test_read_only_file_is_permission_denied(tmp_path: Path) -> None:
+    """Permission bits, for real: a read-only file in a read-only folder. Root ignores them, so
+    under root (this suite's usual user) the server runs as ``nobody`` in a child process."""
+    import subprocess
+    import sys
+    import tempfile
+
+    if os.name != "posix":
+        pytest.skip("POSIX permissions")
+    base = Path(tempfile.mkdtemp(prefix="wd-perm-", dir="/tmp"))
+    try:
+        (base / "ro.txt").write_bytes(b"old")
+        os.chmod(base / "ro.txt", 0o444)
+        os.chmod(base, 0o555)
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+        child = subprocess.Popen([sys.executable, "-c", SERVE_AS_NOBODY, str(base), SECRET],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd="/")
+        try:
+            port = int(child.stdout.readline())
+
+            class Remote:  # what put_raw and post need of a server
+                pass
+
+            srv = Remote()
+            srv.port = port  # type: ignore[attr-defined]
+            assert put_raw(srv, "d1:/ro.txt", b"new")[1]["errno"] == "EACCES"  # type: ignore[arg-type]
+            assert put_raw(srv, "d1:/new.txt", b"new")[1]["errno"] == "EACCES"  # type: ignore[arg-type]
+            status, _, reply = post(srv, body("writable", "d1:/ro.txt"))  # type: ignore[arg-type]
+            assert (status, json.loads(reply)["errno"]) == (403, "EACCES")
+            status, _, reply = post(srv, body("mknod", "d1:/d", {"mode": 0o040777}))  # type: ignore[arg-type]
+            assert (status, json.loads(reply)["errno"]) == (403, "EACCES")
+            assert (base / "ro.txt").read_bytes() == b"old"
+            assert sorted(os.listdir(base)) == ["ro.txt"]
+        finally:
+            child.stdin.close()
+            child.wait(10)
+    finally:
+        import shutil
+
+        os.chmod(base, 0o755)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_dropped_upload_keeps_old_contents(server: LocalServer, tree: Path) -> None:
