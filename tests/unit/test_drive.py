@@ -400,7 +400,7 @@ def test_concurrent_swapper_never_leaks(server: LocalServer, tree: Path, outdir:
         stop.set()
         thread.join(5)
         conn.close()
-    assert flips[0] > 100 and served["get"] > 50, (flips, served)
+    assert flips[0] > 20 and served["get"] > 20, (flips, served)  # the race was really run
     assert snapshot(outdir) == before  # nothing written, created or replaced outside
 
 
