@@ -9,12 +9,14 @@
 //    FS.ErrnoError, so R says "No space left on device", not the stock "Invalid argument".
 // 2. read: a file opened for reading is fetched in ranges of CHUNK bytes as R reads it
 //    (the stock client fetched the whole file at open: a 3 GB file gave raw(0)).
-// 3. write: a file opened with O_TRUNC ("w", "wb") is sent in UP_CHUNK pieces as R writes it
-//    (an upload: the server's temporary file, renamed over the target at close), so its size
-//    is bounded by the disk, not memory. If R seeks back into it, or opened it to append or
-//    update ("a", "r+"), the file is held whole in memory, up to MAX_EDIT bytes (larger:
-//    "File too large"), growing geometrically (the stock write copied the whole file on every
-//    write() call: 8 MB write.csv took 43 s), and sent at close.
+// 3. write: a new file or one opened with O_TRUNC ("w", "wb") is sent in UP_CHUNK pieces as
+//    R writes it (an upload: the server's temporary file, renamed over the target at close),
+//    and one opened to append ("a") has its pieces appended to the host file in place (a
+//    failure truncates it back), so neither is bounded by memory. If R seeks back into a file
+//    it is writing, or opened it to update ("r+"), the file is held whole in memory, up to
+//    MAX_EDIT bytes (larger: "File too large"), growing geometrically (the stock write copied
+//    the whole file on every write() call: 8 MB write.csv took 43 s), and sent at close.
+//    A zero-length write (musl's writev starts with its often empty buffer) is a no-op.
 // 4. put: the bytes go raw to /api/drive/put (no base64, no JSON); the server writes a
 //    temporary file and renames it over the target, so a failed write keeps the old file.
 // 5. setattr size (every open with O_TRUNC, and ftruncate): the stock client fetched the
@@ -26,7 +28,7 @@
 (function (mountPoint) {
   const CHUNK = 8 << 20; // bytes per ranged read (the server allows up to 16 MiB)
   const UP_CHUNK = 8 << 20; // bytes per upload piece
-  const MAX_EDIT = 1 << 30; // a file opened for writing is held in worker memory
+  const MAX_EDIT = 1 << 30; // a file held whole in worker memory ("r+", a seek back)
   const O_ACCMODE = 3;
   const O_APPEND = 1024;
   const root = FS.lookupPath(mountPoint, { follow_mount: true }).node;
