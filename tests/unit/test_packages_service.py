@@ -71,7 +71,7 @@ def test_index_uses_etag_and_the_last_good_index_works_offline(tmp_path: Path, r
     first = svc.refresh()[0]
     assert first.ok and not first.stale and first.count == 4
     svc.refresh()
-    gets = repo.gets("PACKAGES.gz")
+    gets = repo.gets(f"{BIN}/PACKAGES.gz")
     assert len(gets) == 2 and gets[1][2].get("If-None-Match") and gets[1][2].get("If-Modified-Since")
     svc.install(svc.plan(["a"]))
     repo.stop()

@@ -62,6 +62,7 @@ class PackageService:
         self._statuses: list[IndexStatus] = []
         self._by_name: dict[str, list[Candidate]] = {}
         self._search = SearchIndex([])
+        self._files: dict[str, list[Candidate]] = {}  # archives named directly (repos = NULL)
         self.stages = StageStore(library)
 
     @classmethod
@@ -79,6 +80,12 @@ class PackageService:
         library = Library(Path(library_root or paths.package_library_dir()), webr_version=webr_version)
         return cls(library, opened, PackageCache(cache_root))
 
+    def with_repos(self, repos: Sequence[str]) -> PackageService:
+        """A service over other repositories (``install.packages(repos = ...)``) that shares
+        this one's library (and so its install queue) and cache."""
+        opened = [sources.RepoSource(url, self.cache.root / "indexes") for url in repos]
+        return PackageService(self.library, opened, self.cache, r_version=self.r_version, max_age=self._max_age)
+
     # ---- indexes ---------------------------------------------------------------------------
     def refresh(self, *, network: bool = True) -> list[IndexStatus]:
         """Load every source's index (``network``: ask repositories for a newer one)."""
@@ -88,7 +95,7 @@ class PackageService:
             statuses.append(status)
             found.extend(candidates)
         by_name: dict[str, list[Candidate]] = {}
-        for candidate in found:
+        for candidate in [*found, *(c for cs in self._files.values() for c in cs)]:
             if _valid(candidate):
                 by_name.setdefault(candidate.name, []).append(candidate)
         order = [s.source for s in statuses]
@@ -112,7 +119,7 @@ class PackageService:
 
     @property
     def order(self) -> list[str]:
-        return [s.label for s in self._sources]  # type: ignore[attr-defined]
+        return [*self._files, *(s.label for s in self._sources)]  # type: ignore[attr-defined]
 
     def available(self, query: str = "", *, limit: int | None = None) -> list[Candidate]:
         """The newest version of each package whose name or title matches every word of
@@ -136,17 +143,17 @@ class PackageService:
 
     def plan_files(self, files: Sequence[Path], *, dependencies: object = None) -> list[PlanItem]:
         """``install.packages("x_1.0.tgz", repos = NULL)``: these archives, plus whatever
-        dependencies they need from the sources."""
-        self._ensure_loaded()
-        local: dict[str, list[Candidate]] = {}
+        dependencies they need from the sources. The files stay offered (source label = their
+        path) so a client can then install the plan item by item."""
+        pinned: dict[str, list[Candidate]] = {}
         for path in files:
             record = scan.describe(Path(path))
-            local[record["Package"]] = [Candidate(record["Package"], record["Version"], str(path),
-                                                  record["Kind"], str(path), record,
-                                                  md5=record["MD5sum"], size=int(record["Size"]))]
-        merged = {**self._by_name, **local}
-        plan = resolver.resolve(list(local), merged, self.library.versions(),
-                                order=[*(str(p) for p in files), *self.order],
+            label = str(path)
+            self._files[label] = [Candidate(record["Package"], record["Version"], label, record["Kind"],
+                                            label, record, md5=record["MD5sum"], size=int(record["Size"]))]
+            pinned[record["Package"]] = self._files[label]
+        self.refresh(network=False)
+        plan = resolver.resolve(list(pinned), {**self._by_name, **pinned}, self.library.versions(), order=self.order,
                                 dependencies=dependencies, r_version=self.r_version)
         return self._with_sizes(plan)
 

@@ -1,7 +1,8 @@
 """Where packages come from, in the order the user set: repositories and local folders.
 
 A repository is a CRAN-like root URL holding webR binaries at ``bin/emscripten/contrib/4.6``
-(repo.r-wasm.org, R-universe, a loopback test server). Its index is fetched here in Python with
+(repo.r-wasm.org, R-universe, a loopback test server), and maybe source packages at
+``src/contrib`` (CRAN and its mirrors: pure-R ones are built inside webR). Its index is fetched here in Python with
 ETag / If-Modified-Since and the last good copy is kept on disk, so an unreachable repository
 still offers what it had (marked stale). A local folder is rwasm's layout, a CRAN-like
 ``src/contrib`` of source packages, or a flat folder of ``.tgz``/``.tar.gz``; archives without
@@ -15,6 +16,7 @@ import email.utils
 import hashlib
 import json
 import logging
+import shutil
 import time
 import urllib.error
 import urllib.parse
@@ -78,12 +80,14 @@ def _candidate(record: dict[str, str], source: str, kind: str, location: str) ->
 
 
 class RepoSource:
-    """A CRAN-like repository of webR binaries, with its index kept under ``index_root``."""
+    """A CRAN-like repository: webR binaries at ``bin/emscripten/contrib/4.6`` and, when it has
+    one (CRAN itself, a mirror), source packages at ``src/contrib``; indexes kept under
+    ``index_root`` so the last good ones work offline."""
 
     def __init__(self, url: str, index_root: Path, *, timeout: float = INDEX_TIMEOUT) -> None:
         self.url = url.rstrip("/")
         self.label = self.url
-        self._dir = Path(index_root) / hashlib.sha256(self.url.encode()).hexdigest()[:16]
+        self._root = Path(index_root) / hashlib.sha256(self.url.encode()).hexdigest()[:16]
         self._timeout = timeout
         self._opener = urllib.request.build_opener()
 
@@ -92,44 +96,53 @@ class RepoSource:
         return f"{self.url}/{BINARY_SUBDIR}"
 
     def load(self, *, refresh: bool = True) -> tuple[IndexStatus, list[Candidate]]:
-        """Fetch the index if ``refresh`` (a 304 keeps the saved one), else use the saved one."""
-        meta = self._read_meta()
-        error = None
-        if refresh or meta is None:
+        """Fetch the indexes if ``refresh`` (a 304 keeps the saved one), else use the saved ones.
+        Unreachable: the saved indexes, marked stale. The binary index is required; a missing
+        ``src/contrib`` index just means no source packages."""
+        found: list[Candidate] = []
+        error: str | None = None
+        fetched: list[float] = []
+        ok = False
+        for subdir, kind in ((BINARY_SUBDIR, BINARY), (SOURCE_SUBDIR, SOURCE)):
+            folder = self._root / ("bin" if kind == BINARY else "src")
+            meta = _read_meta(folder)
+            if refresh or meta is None:
+                try:
+                    meta = self._fetch(folder, subdir, meta)
+                except urllib.error.HTTPError as exc:
+                    if kind == BINARY:
+                        error = f"no index at {self.url}/{subdir} (HTTP {exc.code})"
+                    meta = None  # a 404 means the repository has none: forget the old one
+                    shutil.rmtree(folder, ignore_errors=True)
+                except (OSError, dcf.DcfError) as exc:
+                    if kind == BINARY or meta is not None:
+                        error = f"index unreachable: {getattr(exc, 'reason', exc)}"
+                    logger.info("%s: %s", self.url, exc)
+            if meta is None:
+                continue
             try:
-                meta = self._fetch(meta)
-            except OSError as exc:
-                error = f"index unreachable: {getattr(exc, 'reason', exc)}"
-                logger.info("%s: %s", self.url, error)
-        if meta is None:
-            return IndexStatus(self.label, False, error=error or "no index"), []
-        try:
-            records = dcf.read_file(self._dir / "PACKAGES")
-        except (OSError, dcf.DcfError) as exc:
-            return IndexStatus(self.label, False, error=f"saved index unreadable: {exc}"), []
-        found = []
-        for record in records:
-            file = record.get("File") or f"{record.get('Package')}_{record.get('Version')}.tgz"
-            location = f"{self.contrib_url}/{urllib.parse.quote(file)}"
-            if (candidate := _candidate(record, self.label, BINARY, location)) is not None:
-                found.append(candidate)
-        status = IndexStatus(self.label, True, stale=error is not None, error=error,
-                             fetched_at=meta.get("fetched_at"), count=len(found))
+                records = dcf.read_file(folder / "PACKAGES")
+            except (OSError, dcf.DcfError) as exc:
+                error = f"saved index unreadable: {exc}"
+                continue
+            ok = True
+            fetched.append(meta.get("fetched_at") or 0.0)
+            suffix = ".tgz" if kind == BINARY else ".tar.gz"
+            for record in records:
+                file = record.get("File") or f"{record.get('Package')}_{record.get('Version')}{suffix}"
+                location = f"{self.url}/{subdir}/{urllib.parse.quote(file)}"
+                if (candidate := _candidate(record, self.label, kind, location)) is not None:
+                    found.append(candidate)
+        status = IndexStatus(self.label, ok, stale=ok and error is not None, error=error,
+                             fetched_at=min(fetched) if fetched else None, count=len(found))
         return status, found
 
-    def _read_meta(self) -> dict | None:
-        try:
-            meta = json.loads((self._dir / "meta.json").read_text(encoding="utf-8"))
-            return meta if (self._dir / "PACKAGES").is_file() else None
-        except (OSError, ValueError):
-            return None
-
-    def _fetch(self, meta: dict | None) -> dict | None:
+    def _fetch(self, folder: Path, subdir: str, meta: dict | None) -> dict:
         """GET PACKAGES.gz (then PACKAGES); saves it and returns the new meta, or the old on 304.
-        Raises OSError (URLError, HTTPError, timeouts) when no index could be had."""
-        last_error: OSError | None = None
+        Raises HTTPError (404: there is none), other OSErrors (unreachable) or DcfError."""
+        last_error: urllib.error.HTTPError | None = None
         for name in ("PACKAGES.gz", "PACKAGES"):
-            request = urllib.request.Request(f"{self.contrib_url}/{name}", headers={"User-Agent": USER_AGENT})
+            request = urllib.request.Request(f"{self.url}/{subdir}/{name}", headers={"User-Agent": USER_AGENT})
             if meta is not None and meta.get("file") == name:
                 if meta.get("etag"):
                     request.add_header("If-None-Match", meta["etag"])
@@ -143,24 +156,32 @@ class RepoSource:
                 exc.close()
                 if exc.code == 304 and meta is not None:
                     meta = {**meta, "fetched_at": time.time()}
-                    write_atomic(self._dir / "meta.json", json.dumps(meta))
+                    write_atomic(folder / "meta.json", json.dumps(meta))
                     return meta
+                if exc.code != 404:
+                    raise
                 last_error = exc
-                if exc.code == 404:
-                    continue
-                raise
+                continue
             records = dcf.parse_bytes(body)  # refuse to save an index we can't read
-            self._dir.mkdir(parents=True, exist_ok=True)
-            write_atomic(self._dir / "PACKAGES", dcf.format_records(records))
+            folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(folder / "PACKAGES", dcf.format_records(records))
             meta = {
                 "url": self.url, "file": name, "etag": headers.get("ETag"),
                 "last_modified": headers.get("Last-Modified") or email.utils.formatdate(usegmt=True),
                 "fetched_at": time.time(),
             }
-            write_atomic(self._dir / "meta.json", json.dumps(meta))
+            write_atomic(folder / "meta.json", json.dumps(meta))
             return meta
         assert last_error is not None
         raise last_error
+
+
+def _read_meta(folder: Path) -> dict | None:
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        return meta if (folder / "PACKAGES").is_file() and isinstance(meta, dict) else None
+    except (OSError, ValueError):
+        return None
 
 
 class LocalSource:
