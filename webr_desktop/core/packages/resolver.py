@@ -61,6 +61,9 @@ class _State:
 
 def newest_first(candidates: Iterable[Candidate], order: Sequence[str]) -> list[Candidate]:
     """Newest version first; then binaries (no build needed); then the earlier source in ``order``."""
+    candidates = list(candidates)
+    if len(candidates) < 2:
+        return candidates
     rank = {label: i for i, label in enumerate(order)}
     ties = sorted(candidates, key=lambda c: (c.kind != BINARY, rank.get(c.source, len(rank))))
     return sorted(ties, key=lambda c: versions.parse_version(c.version), reverse=True)  # stable

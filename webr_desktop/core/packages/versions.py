@@ -7,6 +7,7 @@ component by component, a shorter version being smaller when it is a prefix (as 
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -23,6 +24,7 @@ BASE_PACKAGES = frozenset({
 DEFAULT_FIELDS = ("Depends", "Imports", "LinkingTo")
 ALL_FIELDS = ("Depends", "Imports", "LinkingTo", "Suggests", "Enhances")
 _VERSION = re.compile(r"\d+([.-]\d+)*")
+_SEPARATOR = re.compile(r"[.-]")
 _ENTRY = re.compile(r"^([A-Za-z][A-Za-z0-9.]*)\s*(?:\(\s*([<>=!]=?)\s*([^)\s]+)\s*\))?$")
 _OPS: dict[str, Callable[[Version, Version], bool]] = {
     ">=": operator.ge, ">": operator.gt, "==": operator.eq,
@@ -34,12 +36,14 @@ class VersionError(PackageError):
     """A version string or a dependency field that R would refuse too."""
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_version(text: str) -> Version:
-    """``"1.2-3"`` → ``(1, 2, 3)``; raises VersionError for anything R would not accept."""
+    """``"1.2-3"`` → ``(1, 2, 3)``; raises VersionError for anything R would not accept.
+    Cached: a 20,000-entry index repeats versions a lot, and every load parses them all."""
     text = str(text).strip()
     if not _VERSION.fullmatch(text):
         raise VersionError(f"invalid version {text!r}")
-    return tuple(int(part) for part in re.split(r"[.-]", text))
+    return tuple(int(part) for part in _SEPARATOR.split(text))
 
 
 def compare(a: str, b: str) -> int:
