@@ -227,3 +227,16 @@ def test_search_of_twenty_thousand_entries_is_quick() -> None:
     elapsed = time.perf_counter() - start
     assert hits[0].name == "R6" and [c.name for c in many] == ["pkg01999"]
     assert elapsed < 5.0  # a hang-only bound; the 50 ms goal is measured in bench/packages.py
+
+
+def test_a_hostile_index_offers_nothing_outside_its_folder(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "usb", chain())
+    secret = tmp_path / "secret_1.0.tgz"
+    build(Pkg("secret"), tmp_path).rename(secret)
+    index = root / BIN / "PACKAGES"
+    index.write_text(index.read_text() + "\nPackage: secret\nVersion: 1.0\nFile: ../../../../secret_1.0.tgz\n"
+                     "\nPackage: ../evil\nVersion: 1.0\n\nPackage: okname\nVersion: 1.0\nFile: .hidden.tgz\n")
+    (root / BIN / "PACKAGES.gz").unlink()
+    svc = service_for(tmp_path, root)
+    names = {c.name for c in svc.available()}
+    assert names == {"a", "b", "c"}

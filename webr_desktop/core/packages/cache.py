@@ -78,6 +78,8 @@ class PackageCache:
                 archive = sidecar.with_name(sidecar.name[: -len(".json")])
                 try:
                     record = json.loads(sidecar.read_text(encoding="utf-8"))
+                    if not _SAFE.match(record["Package"]):
+                        continue
                     found.append(Candidate(
                         record["Package"], record["Version"], LABEL, record.get("Kind", BINARY),
                         str(archive), record, md5=record.get("MD5sum"), size=archive.stat().st_size,

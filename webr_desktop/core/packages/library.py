@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from webr_desktop.core.atomic_file import write_atomic
-from webr_desktop.core.packages import archive
+from webr_desktop.core.packages import archive, versions
 from webr_desktop.core.packages.errors import DiskFullError, PackageError
 from webr_desktop.core.packages.model import BINARY
 
@@ -153,6 +153,8 @@ class Library:
                kind: str = BINARY) -> InstalledPackage:
         """Check a package folder already on the library's file system and move it into place.
         Used for unpacked archives and for trees the R side built from source packages."""
+        if not versions.valid_name(name):
+            raise PackageError(f"{name!r} is not a valid package name")
         archive.check_tree_safe(folder)
         record = archive.check_package(folder, name=name, version=version, kind=kind)
         try:
@@ -180,7 +182,7 @@ class Library:
     def remove(self, name: str) -> bool:
         """Remove one package (False if it isn't here); call while holding ``locked``."""
         target = self.root / name
-        if name.startswith(".") or "/" in name or "\\" in name or not (target / "DESCRIPTION").is_file():
+        if not versions.valid_name(name) or not (target / "DESCRIPTION").is_file():
             return False
         trash = Path(tempfile.mkdtemp(prefix="remove-", dir=self.work))
         os.rename(target, trash / name)

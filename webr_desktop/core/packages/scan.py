@@ -14,7 +14,7 @@ import tarfile
 import zlib
 from pathlib import Path
 
-from webr_desktop.core.packages import dcf
+from webr_desktop.core.packages import dcf, versions
 from webr_desktop.core.packages.errors import ArchiveError
 
 ARCHIVE_SUFFIXES = (".tgz", ".tar.gz")
@@ -70,6 +70,8 @@ def describe(path: Path) -> dict[str, str]:
     if not records or "Package" not in records[0] or "Version" not in records[0]:
         raise ArchiveError(f"{path.name}: its DESCRIPTION has no Package or Version field")
     record = records[0]
+    if not versions.valid_name(record["Package"]):
+        raise ArchiveError(f"{path.name}: {record['Package'][:100]!r} is not a valid package name")
     if record["Package"] != top:
         raise ArchiveError(f"{path.name}: the folder {top!r} doesn't match Package: {record['Package']}")
     record["Kind"] = kind_of(record)

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from webr_desktop.core.atomic_file import write_atomic
-from webr_desktop.core.packages import dcf, scan
+from webr_desktop.core.packages import dcf, scan, versions
 from webr_desktop.core.packages.model import BINARY, SOURCE, Candidate, IndexStatus
 
 logger = logging.getLogger(__name__)
@@ -71,8 +71,10 @@ def save_config(path: Path, sources: list[SourceConfig]) -> None:
 
 
 def _candidate(record: dict[str, str], source: str, kind: str, location: str) -> Candidate | None:
+    """A Candidate from an index record, or None for an entry that can't be offered (a bad
+    name, a ``File`` that isn't a plain file name: indexes are as untrusted as archives)."""
     name, version = record.get("Package"), record.get("Version")
-    if not name or not version:
+    if not versions.valid_name(name) or not version:
         return None
     size = record.get("Size")
     return Candidate(name, version, source, kind, location, record,
@@ -129,8 +131,9 @@ class RepoSource:
             fetched.append(meta.get("fetched_at") or 0.0)
             suffix = ".tgz" if kind == BINARY else ".tar.gz"
             for record in records:
-                file = record.get("File") or f"{record.get('Package')}_{record.get('Version')}{suffix}"
-                location = f"{self.url}/{subdir}/{urllib.parse.quote(file)}"
+                if (file := _file_name(record, suffix)) is None:
+                    continue
+                location = f"{self.url}/{subdir}/{urllib.parse.quote(file, safe='')}"
                 if (candidate := _candidate(record, self.label, kind, location)) is not None:
                     found.append(candidate)
         status = IndexStatus(self.label, ok, stale=ok and error is not None, error=error,
@@ -174,6 +177,14 @@ class RepoSource:
             return meta
         assert last_error is not None
         raise last_error
+
+
+def _file_name(record: dict[str, str], suffix: str) -> str | None:
+    """The archive's file name: the index's ``File`` if it is a plain name, else the standard."""
+    file = record.get("File") or f"{record.get('Package')}_{record.get('Version')}{suffix}"
+    if "/" in file or "\\" in file or file.startswith(".") or "\0" in file:
+        return None
+    return file
 
 
 def _read_meta(folder: Path) -> dict | None:
@@ -243,7 +254,8 @@ class LocalSource:
                 out = {}
                 suffix = ".tgz" if kind == BINARY else ".tar.gz"
                 for record in records:
-                    file = record.get("File") or f"{record.get('Package')}_{record.get('Version')}{suffix}"
+                    if (file := _file_name(record, suffix)) is None:
+                        continue
                     path = directory / file
                     if path.is_file() and (c := _candidate(record, self.label, kind, str(path))) is not None:
                         out[file] = Candidate(c.name, c.version, c.source, c.kind, c.location, c.record,

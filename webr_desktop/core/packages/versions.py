@@ -32,6 +32,15 @@ _OPS: dict[str, Callable[[Version, Version], bool]] = {
 }
 
 
+_PACKAGE_NAME = re.compile(r"^[A-Za-z]([A-Za-z0-9.]*[A-Za-z0-9])?$")
+
+
+def valid_name(name: object) -> bool:
+    """R's rule for package names (letters, digits, dots; a letter first; no dot last): a
+    name from an index or archive becomes a folder name in the library, so this is checked."""
+    return isinstance(name, str) and len(name) <= 100 and _PACKAGE_NAME.match(name) is not None
+
+
 class VersionError(PackageError):
     """A version string or a dependency field that R would refuse too."""
 
