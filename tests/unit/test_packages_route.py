@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.packages import Pkg, RepoServer, build, chain, make_repo, tree_hash
+from tests.fixtures.packages import Pkg, RepoServer, build, chain, make_repo, tree_hash, write_archive
 from webr_desktop.core.packages.service import PackageService
 from webr_desktop.server.local_server import LocalServer
 from webr_desktop.server.packages import PACKAGES_PATH, PackagesRoute, install_route
@@ -144,3 +144,31 @@ def _upload(client: Client, blob_id: str, data: bytes) -> tuple[int, bytes]:
         return response.status, response.read()
     finally:
         conn.close()
+
+
+def test_r_builds_a_source_package_in_memory_and_uploads_it(env, tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    client, svc, repo, *_ = env
+    item = client(op="plan", pkgs=["pure"])["plan"][0]
+    status, data = client.raw(f"/{client.server.secret}/{PACKAGES_PATH}",
+                              json.dumps({"op": "fetch_source", **_pick(item)}).encode())
+    assert status == 200 and data[:2] == b"\x1f\x8b"
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        files = {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}  # type: ignore[union-attr]
+    # what the R side does in webR's memory: add Built: and pack the built tree
+    files["pure/DESCRIPTION"] += b"Built: R 4.6.0; ; 2026-12-04; unix\n"
+    built = write_archive(tmp_path / "built.tgz", files)
+    assert _upload(client, "built-1", built.read_bytes())[0] == 200
+    done = client(op="install_built", blob="built-1", **_pick(item))
+    assert done["installed"]["package"] == "pure" and svc.library.versions() == {"pure": "1.0"}
+    # a "build" that isn't one is refused like any bad binary, the library unchanged
+    before = tree_hash(svc.library.root.parent)
+    files["pure/libs/pure.so"] = b"\x7fELF" + bytes(16)
+    assert _upload(client, "built-2", write_archive(tmp_path / "bad.tgz", files).read_bytes())[0] == 200
+    assert "compiled code not built for webR" in client(op="install_built", blob="built-2", **_pick(item))["error"]
+    assert client(op="install_built", blob="never-uploaded", **_pick(item))["type"] == "BadRequest"
+    assert tree_hash(svc.library.root.parent) == before
+    binary = client(op="plan", pkgs=["c"])["plan"][0]
+    assert "not a source package" in client(op="fetch_source", **_pick(binary))["error"]

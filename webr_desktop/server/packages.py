@@ -19,6 +19,10 @@ is read, by LocalServer):
         → {"stage": {"stage", "package", "version", "source_dir", "out_dir"}}
   {"op": "commit_stage", "stage"}                   → {"installed": installed}
   {"op": "discard_stage", "stage"}                  → {}
+  {"op": "fetch_source", "package", "version", "source"} → the source .tar.gz itself
+        (application/gzip; errors stay JSON), for R to build in its own memory, then:
+  {"op": "install_built", "package", "version", "source", "blob"} → {"installed": installed}
+        (blob: the built package as a .tgz uploaded to api/blob; checked like any binary)
   {"op": "install_file", "filename", "blob", "dependencies"?} → {"plan": [item]} (then install_one /
         stage_source each item; the file's item has source = its saved path)
   {"op": "remove", "pkgs": [..]}                    → {"removed": [..]}
@@ -30,9 +34,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from webr_desktop.core.packages.errors import PackageError
@@ -81,7 +88,10 @@ class PackagesRoute:
             method = getattr(self, f"_op_{request['op']}", None)
             if method is None:
                 raise BadRequest(f"unknown op {request['op']!r}")
-            return _json(method(request))
+            result = method(request)
+            if isinstance(result, bytes):
+                return 200, "application/gzip", result
+            return _json(result)
         except (ValueError, UnicodeDecodeError, RecursionError, BadRequest) as exc:
             message = str(exc) if isinstance(exc, BadRequest) else "the request is not valid JSON"
             return _json({"error": message, "type": "BadRequest"}, 400)
@@ -215,13 +225,39 @@ class PackagesRoute:
         self.service.stages.discard(stage)
         return {}
 
-    def _op_install_file(self, request: dict) -> dict[str, Any]:
-        filename, blob = request.get("filename"), request.get("blob")
-        if not isinstance(filename, str) or not _FILENAME.match(filename):
-            raise BadRequest("filename must look like pkg_1.0.tgz or pkg_1.0.tar.gz")
+    def _op_fetch_source(self, request: dict) -> bytes:
+        service = self._service(request)
+        return service.source_archive(self._item(service, request), self._report).read_bytes()
+
+    def _op_install_built(self, request: dict) -> dict[str, Any]:
+        service = self._service(request)
+        item = self._item(service, request)
+        data = self._blob(request)
+        folder = service.cache.root / "built"
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f"{item.name}_", suffix=".tgz", dir=folder)
+        path = Path(name)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        try:
+            done = service.install_built(item, path, self._report)
+        finally:
+            path.unlink(missing_ok=True)
+        self._notify([done.name])
+        return {"installed": done.as_json()}
+
+    def _blob(self, request: dict) -> bytes:
+        blob = request.get("blob")
         data = self._take_blob(blob) if self._take_blob is not None and isinstance(blob, str) else None
         if data is None:
             raise BadRequest("no uploaded archive with that blob id")
+        return data
+
+    def _op_install_file(self, request: dict) -> dict[str, Any]:
+        filename = request.get("filename")
+        if not isinstance(filename, str) or not _FILENAME.match(filename):
+            raise BadRequest("filename must look like pkg_1.0.tgz or pkg_1.0.tar.gz")
+        data = self._blob(request)
         folder = self.service.cache.root / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / filename

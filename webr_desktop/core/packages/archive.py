@@ -188,4 +188,5 @@ def check_tree_safe(folder: Path) -> None:
                 raise ArchiveError(f"the built package has a link or special file: {entry}")
 
 
-__all__ = ["BINARY", "SOURCE", "Limits", "check_package", "check_tree_safe", "read_description", "unpack"]
+__all__ = ["BINARY", "SOURCE", "WEBR_BINARY_HINT", "CompiledCodeError", "Limits", "check_package",
+           "check_tree_safe", "read_description", "unpack"]

@@ -229,6 +229,31 @@ class PackageService:
     def commit_stage(self, stage_id: str) -> InstalledPackage:
         return self.stages.commit(stage_id)
 
+    def source_archive(self, item: PlanItem, progress: ProgressCallback | None = None) -> Path:
+        """The verified archive of a pure-R source package, for R to build in its own memory
+        (the other way to build: no host folder involved). Refuses one with ``src/``."""
+        if item.kind != SOURCE:
+            raise PackageError(f"'{item.name}' {item.version} is a binary package, not a source package")
+        path = self._obtain(item, progress or (lambda p: None))
+        if scan.describe(path).get("NeedsCompilation") == "yes":
+            raise archive.CompiledCodeError(
+                f"package '{item.name}' has compiled code (src/), which can't be built inside webR: "
+                f"{archive.WEBR_BINARY_HINT}")
+        return path
+
+    def install_built(self, item: PlanItem, built: Path, progress: ProgressCallback | None = None) -> InstalledPackage:
+        """Install the binary archive R built from the source package ``item`` (checked like
+        any downloaded binary: members, name, version, ``Built:``, compiled code)."""
+        if item.kind != SOURCE:
+            raise PackageError(f"'{item.name}' {item.version} is not a source package")
+        report = progress or (lambda p: None)
+        with self.library.locked(lambda: report(Progress(item.name, "queued"))):
+            report(Progress(item.name, "install"))
+            done = self.library.install_archive(built, name=item.name, version=item.version,
+                                                source=_origin(item.candidate), kind=BINARY)
+        report(Progress(item.name, "done"))
+        return done
+
     def remove(self, names: Sequence[str]) -> list[str]:
         """Remove installed packages; returns those that were there."""
         with self.library.locked():
