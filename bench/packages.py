@@ -10,8 +10,9 @@ install_local_ms     = plan + download + check + install of that package and its
                        install.packages() adds on top is measured by the R side). Goal < 3000.
 install_cached_ms    = the same again after removing them, with the repository stopped (index
                        and archives from the cache).
-index_load_20k_ms    = refreshing that 20,000-entry index from loopback (a 304 after the first
-                       run: parse of the saved copy and the search index rebuilt).
+index_load_20k_ms    = the first load of that 20,000-entry index from loopback (download, parse,
+                       save, search index built).
+index_reload_20k_ms  = a refresh after that: a 304, the parsed index reused, search index rebuilt.
 
 The R-side numbers (library_ms, library_ratio, source_build_ms, install through R) need webR
 and are added by the R side's benchmark.
@@ -49,8 +50,8 @@ def synthetic_repo(root: Path, count: int = 20_000) -> Path:
     return root
 
 
-def bench_search(work: Path, runs: int) -> tuple[float, float]:
-    """(median search ms, median index load ms) over a 20,000-entry index served on loopback."""
+def bench_search(work: Path, runs: int) -> tuple[float, float, float]:
+    """(median search ms, first index load ms, median reload ms) over a 20,000-entry index."""
     with RepoServer(synthetic_repo(work / "synthetic")) as repo:
         svc = PackageService.from_config(repos=[repo.url], library_root=work / "slib" / "R-4.6",
                                          cache_root=work / "scache")
@@ -67,7 +68,7 @@ def bench_search(work: Path, runs: int) -> tuple[float, float]:
             start = time.perf_counter()
             svc.available(q)
             times.append((time.perf_counter() - start) * 1000)
-    return median(times), median(loads)
+    return median(times), loads[0], median(loads[1:] or loads)
 
 
 def bench_install(work: Path, runs: int) -> dict[str, float]:
@@ -107,8 +108,9 @@ def main() -> None:
     private_env()
     with tempfile.TemporaryDirectory(prefix="bench-packages-") as tmp:
         work = Path(tmp)
-        search_ms, load_ms = bench_search(work, args.runs)
-        result: dict[str, object] = {"index_search_ms": rnd(search_ms, 3), "index_load_20k_ms": rnd(load_ms)}
+        search_ms, first_ms, reload_ms = bench_search(work, args.runs)
+        result: dict[str, object] = {"index_search_ms": rnd(search_ms, 3), "index_load_20k_ms": rnd(first_ms),
+                                     "index_reload_20k_ms": rnd(reload_ms)}
         result.update(bench_install(work, args.runs))
     result["goals"] = {"index_search_ms": "< 50", "install_local_ms": "< 3000"}
     emit_json(result)

@@ -92,6 +92,7 @@ class RepoSource:
         self._root = Path(index_root) / hashlib.sha256(self.url.encode()).hexdigest()[:16]
         self._timeout = timeout
         self._opener = urllib.request.build_opener()
+        self._parsed: dict[str, tuple[tuple[int, int], list[Candidate]]] = {}  # unchanged index: no re-parse
 
     @property
     def contrib_url(self) -> str:
@@ -123,22 +124,32 @@ class RepoSource:
             if meta is None:
                 continue
             try:
-                records = dcf.read_file(folder / "PACKAGES")
+                found.extend(self._candidates(folder / "PACKAGES", subdir, kind))
             except (OSError, dcf.DcfError) as exc:
                 error = f"saved index unreadable: {exc}"
                 continue
             ok = True
             fetched.append(meta.get("fetched_at") or 0.0)
-            suffix = ".tgz" if kind == BINARY else ".tar.gz"
-            for record in records:
-                if (file := _file_name(record, suffix)) is None:
-                    continue
-                location = f"{self.url}/{subdir}/{urllib.parse.quote(file, safe='')}"
-                if (candidate := _candidate(record, self.label, kind, location)) is not None:
-                    found.append(candidate)
         status = IndexStatus(self.label, ok, stale=ok and error is not None, error=error,
                              fetched_at=min(fetched) if fetched else None, count=len(found))
         return status, found
+
+    def _candidates(self, index: Path, subdir: str, kind: str) -> list[Candidate]:
+        st = index.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        memo = self._parsed.get(subdir)
+        if memo is not None and memo[0] == stamp:
+            return memo[1]
+        suffix = ".tgz" if kind == BINARY else ".tar.gz"
+        out = []
+        for record in dcf.read_file(index):
+            if (file := _file_name(record, suffix)) is None:
+                continue
+            location = f"{self.url}/{subdir}/{urllib.parse.quote(file, safe='')}"
+            if (candidate := _candidate(record, self.label, kind, location)) is not None:
+                out.append(candidate)
+        self._parsed[subdir] = (stamp, out)
+        return out
 
     def _fetch(self, folder: Path, subdir: str, meta: dict | None) -> dict:
         """GET PACKAGES.gz (then PACKAGES); saves it and returns the new meta, or the old on 304.
