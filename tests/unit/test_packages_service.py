@@ -240,3 +240,18 @@ def test_a_hostile_index_offers_nothing_outside_its_folder(tmp_path: Path) -> No
     svc = service_for(tmp_path, root)
     names = {c.name for c in svc.available()}
     assert names == {"a", "b", "c"}
+
+
+def test_not_found_says_which_sources_were_unreachable(tmp_path: Path, repo: RepoServer) -> None:
+    svc = service_for(tmp_path, repo.url, tmp_path / "no-such-folder")
+    svc.refresh()
+    repo.stop()
+    svc.refresh()
+    with pytest.raises(NotFoundError) as info:
+        svc.plan(["ghost"])
+    message = str(info.value)
+    assert f"{repo.url} (index unreachable: " in message and "its saved index was used" in message
+    assert f"{tmp_path / 'no-such-folder'} (folder not found)" in message
+    fresh = service_for(tmp_path, repo.url, name="never-online")
+    with pytest.raises(NotFoundError, match=rf"{repo.url} \(index unreachable: .*\), cache$"):
+        fresh.plan(["a"])

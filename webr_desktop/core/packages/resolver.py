@@ -77,11 +77,13 @@ def resolve(
     order: Sequence[str] = (),
     dependencies: object = None,
     r_version: str = R_VERSION,
+    searched: str | None = None,
 ) -> list[PlanItem]:
     """The install plan for ``names``; see the module docstring. ``available`` maps a name to
-    its candidates from all sources, ``installed`` a name to the version in the library."""
+    its candidates from all sources, ``installed`` a name to the version in the library;
+    ``searched`` describes the sources for a not-found message (default: ``order``)."""
     state = _State()
-    searched = ", ".join(order) or "no sources configured"
+    searched = searched or ", ".join(order) or "no sources configured"
     queue: list[str] = []
     for name in dict.fromkeys(names):
         if name in versions.BASE_PACKAGES:

@@ -121,6 +121,20 @@ class PackageService:
     def order(self) -> list[str]:
         return [*self._files, *(s.label for s in self._sources)]  # type: ignore[attr-defined]
 
+    def searched(self) -> str:
+        """The sources, each with what went wrong loading it, for not-found messages."""
+        with self._lock:
+            statuses = list(self._statuses)
+        parts = []
+        for status in statuses:
+            if not status.ok:
+                parts.append(f"{status.source} ({status.error or 'no index'})")
+            elif status.stale:
+                parts.append(f"{status.source} ({status.error}; its saved index was used)")
+            else:
+                parts.append(status.source)
+        return ", ".join(parts) or "no sources configured"
+
     def available(self, query: str = "", *, limit: int | None = None) -> list[Candidate]:
         """The newest version of each package whose name or title matches every word of
         ``query`` (all packages when empty): exact name first, then name prefix, name, title."""
@@ -137,7 +151,7 @@ class PackageService:
         """What installing ``names`` would do, or PackageError naming what's missing."""
         self._ensure_loaded()
         have = self.library.versions() if installed is None else installed
-        plan = resolver.resolve(names, self._by_name, have, order=self.order,
+        plan = resolver.resolve(names, self._by_name, have, order=self.order, searched=self.searched(),
                                 dependencies=dependencies, r_version=self.r_version)
         return self._with_sizes(plan) if sizes else plan
 
@@ -153,7 +167,8 @@ class PackageService:
                                             label, record, md5=record["MD5sum"], size=int(record["Size"]))]
             pinned[record["Package"]] = self._files[label]
         self.refresh(network=False)
-        plan = resolver.resolve(list(pinned), {**self._by_name, **pinned}, self.library.versions(), order=self.order,
+        plan = resolver.resolve(list(pinned), {**self._by_name, **pinned}, self.library.versions(),
+                                order=self.order, searched=self.searched(),
                                 dependencies=dependencies, r_version=self.r_version)
         return self._with_sizes(plan)
 
