@@ -17,6 +17,7 @@ from webr_desktop.app.panes.files import add_files
 from webr_desktop.app.panes.folders import add_folder_menu
 from webr_desktop.app.panes.help import add_help
 from webr_desktop.app.panes.network import add_network
+from webr_desktop.app.panes.packages import add_packages
 from webr_desktop.app.panes.plots import add_plots
 from webr_desktop.app.panes.session import add_session_status
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
 
     from webr_desktop.core.history import History
+    from webr_desktop.core.packages.service import PackageService
     from webr_desktop.core.recent_folders import RecentFolders
     from webr_desktop.models.project import ProjectService
     from webr_desktop.net.progress import DownloadProgress
@@ -36,11 +38,13 @@ if TYPE_CHECKING:
 def build_window(
     session: RSession, project: ProjectService, settings: QSettings, history: History, recent: RecentFolders,
     network: NetworkService | None = None, downloads: DownloadProgress | None = None,
+    packages: PackageService | None = None,
 ) -> tuple[MainWindow, ConsolePane]:
     """The main window with its panes, wired to the session, the project folders and networking.
 
     The panes stay reachable as window attributes (``editor``, ``files``, ``plots``, …) for
-    the start-up code, tests and benchmarks.
+    the start-up code, tests and benchmarks. ``packages``: the host package manager (default:
+    the user's saved sources and persistent library).
     """
     from webr_desktop.ui.main_window import MainWindow
 
@@ -49,11 +53,12 @@ def build_window(
     console = add_console(window, session, history)
     window.data_service, window.data_views = add_data_viewer(window, session)
     window.editor, completions = add_editor(window, session, project, console.submit)
-    # Right: Environment above; Files, Plots and Help tabbed below.
+    # Right: Environment above; Files, Plots, Help and Packages tabbed below.
     window.environment = add_environment(window, session)
     window.files = add_files(window, session, project)
     window.plots = add_plots(window, session, settings, project)
     window.help = add_help(window, session)
+    window.packages = add_packages(window, session, packages)
     window.folder_menu = add_folder_menu(window, project, recent)
     if network is not None:
         window.network_controls = add_network(window, network, settings, downloads)
@@ -67,6 +72,7 @@ def build_window(
     window.files.sig_paths_deleted.connect(window.editor.mark_deleted)
     window.files.sig_open_folder_requested.connect(window.folder_menu.choose_folder)
     window.environment.sig_view_requested.connect(window.data_service.open_name)
+    window.packages.sig_restart_requested.connect(session.restart)  # an update or removal of a loaded package
 
     window.raise_side_pane("Files" if project.folder else "Plots")  # Help waits until R shows a page
     window.restore_layout()
