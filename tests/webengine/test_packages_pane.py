@@ -56,6 +56,13 @@ def net_driver(qapp, server) -> Iterator[RDriver]:
 
 @pytest.fixture
 def ide(net_driver: RDriver, repo: RepoServer, qtbot, tmp_path: Path):
+    window, console, core = _build_ide(net_driver, repo, qtbot, tmp_path)
+    yield window, console, core
+    qtbot.waitUntil(lambda: not window.packages_service.jobs.busy, timeout=30_000)
+    window.close()
+
+
+def _build_ide(net_driver: RDriver, repo: RepoServer, qtbot, tmp_path: Path):
     cache_root = tmp_path / "cache"
     core = PackageService(Library(tmp_path / "library" / "R-4.6"), [RepoSource(repo.url, cache_root / "indexes")],
                           PackageCache(cache_root))
@@ -70,9 +77,7 @@ def ide(net_driver: RDriver, repo: RepoServer, qtbot, tmp_path: Path):
     window.raise_side_pane("Packages")
     service = window.packages_service
     qtbot.waitUntil(lambda: not service.busy and service.model.rowCount() >= 2, timeout=20_000)
-    yield window, console, core
-    qtbot.waitUntil(lambda: not service.jobs.busy, timeout=30_000)
-    window.close()
+    return window, console, core
 
 
 def _submit(driver: RDriver, qtbot, console, code: str, timeout: int = 30_000) -> None:
@@ -195,3 +200,64 @@ def test_remove_asks_then_removes_from_the_user_library(ide, qtbot, monkeypatch)
     assert removed.args == [["R6"]]
     qtbot.waitUntil(lambda: "R6" not in _names(service.model, USER), timeout=20_000)
     assert not (core.library.root / "R6").exists()
+
+
+def test_an_unreachable_repository_is_named_and_its_saved_index_still_serves(net_driver, qtbot, tmp_path: Path) -> None:
+    root = debian_repo(tmp_path / "repo2")
+    with RepoServer(root) as repo2:
+        cache_root = tmp_path / "cache"
+        core = PackageService(Library(tmp_path / "lib"), [RepoSource(repo2.url, cache_root / "indexes")],
+                              PackageCache(cache_root))
+        core.refresh()  # the index is saved while the repository is up
+        url = repo2.url
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    project = new_project(net_driver.session, net_driver.server)
+    window, _console = build_window(net_driver.session, project, settings, History(),
+                                    RecentFolders(tmp_path / "recent.json"), packages=core)
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    window.raise_side_pane("Packages")
+    pane, service = window.packages, window.packages_service
+    pane.refresh_action.trigger()
+    qtbot.waitUntil(lambda: pane.status_label.isVisible(), timeout=30_000)
+    assert f"{url}: offline, using the index saved" in pane.status_label.text()
+    with qtbot.waitSignal(service.sig_search_finished, timeout=30_000) as found:
+        service.search("R6")
+    assert [c.name for c in found.args[1]][:1] == ["R6"]  # the stale index still answers
+    _shot(pane, "wired-pane-offline.png")
+    qtbot.waitUntil(lambda: not service.jobs.busy, timeout=30_000)
+    window.close()
+
+
+def test_updating_a_package_r_has_loaded_offers_restart_and_the_click_restarts(qapp, server, repo, qtbot,
+                                                                             tmp_path: Path) -> None:
+    # A session of its own: it restarts, and other tests' windows listen to the shared one.
+    session = new_session(server.url(PAGE_PATH), server.blobs)
+    network, _downloads = new_network(session, server)
+    network.start()
+    driver = RDriver(session)
+    driver.server = server
+    session.start()
+    qtbot.waitUntil(lambda: session.state is SessionState.IDLE, timeout=30_000)
+    try:
+        window, console, core = _build_ide(driver, repo, qtbot, tmp_path)
+        pane, service = window.packages, window.packages_service
+        _submit(driver, qtbot, console, f'webr::install("iterators", repos = "{repo.url}", mount = FALSE)', 60_000)
+        _submit(driver, qtbot, console, "library(iterators)")
+        qtbot.waitUntil(lambda: service.model.is_attached("iterators"), timeout=30_000)
+        with qtbot.waitSignal(service.sig_restart_offered, timeout=60_000) as offered:
+            service.install(core.plan(["iterators"]))
+        assert offered.args == [["iterators"]]
+        assert pane.notice.isVisible() and pane.notice.button.text() == "Restart R"
+        _shot(pane, "wired-pane-restart-offer.png")
+        with qtbot.waitSignal(session.sig_started, timeout=30_000):
+            qtbot.mouseClick(pane.notice.button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: session.state is SessionState.IDLE, timeout=30_000)
+        qtbot.waitUntil(lambda: not service.model.is_loaded("iterators") and not service.busy, timeout=30_000)
+        qtbot.waitUntil(lambda: not service.jobs.busy, timeout=30_000)
+        window.close()
+    finally:
+        network.stop()
+        session.shutdown()
+        session.deleteLater()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
@@ -31,6 +33,20 @@ class PackageRow:
     title: str = ""
     source: str = ""
     library: str = ""  # the library folder (host path for the user library, R path otherwise)
+
+    @property
+    def short_source(self) -> str:
+        """The source as the column shows it: a repository's host, a folder's name."""
+        return short_source(self.source)
+
+
+def short_source(source: str) -> str:
+    if "://" in source:
+        host = urlsplit(source).netloc
+        return host or source
+    if "/" in source or "\\" in source:
+        return PurePath(source).name or source
+    return source
 
 
 @dataclass
@@ -158,7 +174,7 @@ class PackagesModel(QAbstractItemModel):
             return None
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (None, row.name, row.version, row.source, row.title)[col]
+            return (None, row.name, row.version, row.short_source, row.title)[col]
         if role == Qt.ItemDataRole.CheckStateRole and col == self.LOADED:
             if row.name in self._attached:
                 return Qt.CheckState.Checked

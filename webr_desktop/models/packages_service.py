@@ -92,7 +92,7 @@ class PackagesService(QObject):
         session.sig_input_sent.connect(self._on_input_sent)
         session.sig_command_finished.connect(self._on_command_finished)
         session.sig_output_received.connect(self._on_output)
-        session.sig_started.connect(lambda _ready: self.refresh())
+        session.sig_started.connect(self._on_session_started)  # bound: dropped if this service goes first
         if session.state is SessionState.IDLE:
             self.refresh()
         else:
@@ -168,6 +168,9 @@ class PackagesService(QObject):
         self.model.set_groups(build_groups(user, self._user_rows, self._r_state))
         if self._r_state is not None:
             self.model.set_loaded(self._r_state.loaded, self._r_state.attached)
+
+    def _on_session_started(self, _ready: object) -> None:
+        self.refresh()
 
     # ------------------------------------------------------------------ attach / detach
     def set_attached(self, name: str, attach: bool) -> None:

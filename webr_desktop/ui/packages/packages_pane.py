@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from webr_desktop.models.packages import PackagesModel
+from webr_desktop.models.packages import PackagesModel, short_source
 
 ARCHIVE_FILTER = "R packages (*.tgz *.tar.gz);;All files (*)"
 
@@ -209,7 +209,7 @@ class PackagesPane(QWidget):
 
     def offer_missing(self, name: str, version: str, source: str) -> None:
         """A one-click offer; nothing installs unless the user clicks Install."""
-        self.notice.show_notice(f"Package ‘{name}’ is not installed. {source} has version {version}.",
+        self.notice.show_notice(f"Package ‘{name}’ is not installed; {short_source(source)} has version {version}.",
                                 f"Install {name}", f"install:{name}")
 
     def set_sources_status(self, summary: str) -> None:
