@@ -98,7 +98,7 @@ class PackageService:
         for candidate in [*found, *(c for cs in self._files.values() for c in cs)]:
             if _valid(candidate):
                 by_name.setdefault(candidate.name, []).append(candidate)
-        order = [s.source for s in statuses]
+        order = self.order
         newest = [resolver.newest_first(cs, order)[0] for cs in by_name.values()]
         with self._lock:
             self._statuses, self._by_name = statuses, by_name
@@ -195,8 +195,10 @@ class PackageService:
         first = plan[0].name if plan else ""
         with self.library.locked(lambda: report(Progress(first, "queued"))):
             staged: list[tuple[PlanItem, Path, Path]] = []
+            current = first
             try:
                 for item in plan:
+                    current = item.name
                     path = self._obtain(item, report)
                     report(Progress(item.name, "unpack"))
                     staging = self.library.staging()
@@ -206,13 +208,14 @@ class PackageService:
                     staged[-1] = (item, staging, folder)
                 done = []
                 for item, _staging, folder in staged:
+                    current = item.name
                     report(Progress(item.name, "install"))
                     done.append(self.library.commit(folder, name=item.name, version=item.version,
                                                     source=_origin(item.candidate)))
                     report(Progress(item.name, "done"))
                 return done
             except PackageError as exc:
-                report(Progress(first, "error", message=str(exc)))
+                report(Progress(current, "error", message=str(exc)))
                 raise
             finally:
                 for _item, staging, _folder in staged:
