@@ -255,3 +255,13 @@ def test_not_found_says_which_sources_were_unreachable(tmp_path: Path, repo: Rep
     fresh = service_for(tmp_path, repo.url, name="never-online")
     with pytest.raises(NotFoundError, match=rf"{repo.url} \(index unreachable: .*\), cache$"):
         fresh.plan(["a"])
+
+
+def test_set_sources_takes_effect_on_next_use(tmp_path: Path, repo: RepoServer) -> None:
+    folder = tmp_path / "flat"
+    build(Pkg("onlylocal", "1.0"), folder)
+    svc = service_for(tmp_path, repo.url)
+    assert "onlylocal" not in {c.name for c in svc.available()}
+    svc.set_sources([sources.SourceConfig("local", str(folder)), sources.SourceConfig("repo", repo.url)])
+    assert {c.name for c in svc.available()} == {"onlylocal", "a", "b", "c", "lonely"}
+    assert [s.source for s in svc.statuses] == [str(folder), repo.url, "cache"]

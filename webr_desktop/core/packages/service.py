@@ -80,6 +80,14 @@ class PackageService:
         library = Library(Path(library_root or paths.package_library_dir()), webr_version=webr_version)
         return cls(library, opened, PackageCache(cache_root))
 
+    def set_sources(self, configs: Sequence[sources.SourceConfig]) -> None:
+        """Use these sources from now on (Packages ▸ Repositories… saved a new order); the
+        indexes load again on next use. The cache stays last."""
+        opened = [open_source(c, self.cache.root) for c in configs if c.enabled]
+        with self._lock:
+            self._sources = [*opened, self.cache]
+            self._loaded_at = None
+
     def with_repos(self, repos: Sequence[str]) -> PackageService:
         """A service over other repositories (``install.packages(repos = ...)``) that shares
         this one's library (and so its install queue) and cache."""
