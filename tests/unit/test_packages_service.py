@@ -265,3 +265,14 @@ def test_set_sources_takes_effect_on_next_use(tmp_path: Path, repo: RepoServer) 
     svc.set_sources([sources.SourceConfig("local", str(folder)), sources.SourceConfig("repo", repo.url)])
     assert {c.name for c in svc.available()} == {"onlylocal", "a", "b", "c", "lonely"}
     assert [s.source for s in svc.statuses] == [str(folder), repo.url, "cache"]
+
+
+def test_a_repository_of_sources_only_is_fine_and_a_wrong_url_says_so(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "cranlike", [Pkg("pure", built=None)])
+    (tmp_path / "nothing").mkdir()
+    with RepoServer(root) as cran, RepoServer(tmp_path / "nothing") as empty:
+        svc = service_for(tmp_path, cran.url, empty.url)
+        good, bad, _cache = svc.refresh()
+        assert good.ok and not good.stale and good.error is None and good.count == 1
+        assert not bad.ok and bad.error == (f"no package index at {empty.url}/bin/emscripten/contrib/4.6 "
+                                            f"or {empty.url}/src/contrib")

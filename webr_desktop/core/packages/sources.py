@@ -100,12 +100,13 @@ class RepoSource:
 
     def load(self, *, refresh: bool = True) -> tuple[IndexStatus, list[Candidate]]:
         """Fetch the indexes if ``refresh`` (a 304 keeps the saved one), else use the saved ones.
-        Unreachable: the saved indexes, marked stale. The binary index is required; a missing
-        ``src/contrib`` index just means no source packages."""
+        Unreachable: the saved indexes, marked stale. A repository may have binaries, sources
+        or both (a 404 means it has none of that kind); having neither is an error."""
         found: list[Candidate] = []
-        error: str | None = None
+        errors: list[str] = []
         fetched: list[float] = []
-        ok = False
+        stale = False
+        missing = 0
         for subdir, kind in ((BINARY_SUBDIR, BINARY), (SOURCE_SUBDIR, SOURCE)):
             folder = self._root / ("bin" if kind == BINARY else "src")
             meta = _read_meta(folder)
@@ -113,24 +114,29 @@ class RepoSource:
                 try:
                     meta = self._fetch(folder, subdir, meta)
                 except urllib.error.HTTPError as exc:
-                    if kind == BINARY:
-                        error = f"no index at {self.url}/{subdir} (HTTP {exc.code})"
-                    meta = None  # a 404 means the repository has none: forget the old one
+                    if exc.code != 404:
+                        errors.append(f"{subdir}: HTTP {exc.code} {exc.reason}")
+                    missing += 1
+                    meta = None  # the repository has none (any more): forget the saved one
                     shutil.rmtree(folder, ignore_errors=True)
                 except (OSError, dcf.DcfError) as exc:
-                    if kind == BINARY or meta is not None:
-                        error = f"index unreachable: {getattr(exc, 'reason', exc)}"
+                    if meta is not None or kind == BINARY:
+                        errors.append(f"index unreachable: {getattr(exc, 'reason', exc)}")
+                    stale |= meta is not None
                     logger.info("%s: %s", self.url, exc)
             if meta is None:
                 continue
             try:
                 found.extend(self._candidates(folder / "PACKAGES", subdir, kind))
             except (OSError, dcf.DcfError) as exc:
-                error = f"saved index unreadable: {exc}"
+                errors.append(f"saved index unreadable: {exc}")
                 continue
-            ok = True
             fetched.append(meta.get("fetched_at") or 0.0)
-        status = IndexStatus(self.label, ok, stale=ok and error is not None, error=error,
+        ok = bool(fetched)
+        if missing == 2:
+            errors.append(f"no package index at {self.url}/{BINARY_SUBDIR} or {self.url}/{SOURCE_SUBDIR}")
+        error = "; ".join(dict.fromkeys(errors)) or None
+        status = IndexStatus(self.label, ok, stale=ok and stale, error=error,
                              fetched_at=min(fetched) if fetched else None, count=len(found))
         return status, found
 
