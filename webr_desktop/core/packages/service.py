@@ -68,8 +68,9 @@ class PackageService:
     @classmethod
     def from_config(cls, *, config_file: Path | None = None, library_root: Path | None = None,
                     cache_root: Path | None = None, repos: Sequence[str] | None = None,
-                    webr_version: str | None = None) -> PackageService:
-        """The service over the user's saved sources, or over ``repos`` (URLs/folders) instead."""
+                    webr_version: str | None = None, r_version: str = resolver.R_VERSION) -> PackageService:
+        """The service over the user's saved sources, or over ``repos`` (URLs/folders) instead;
+        the versions go into the library's stamp (and R's into ``R (>= x)`` checks)."""
         cache_root = Path(cache_root or paths.package_cache_dir())
         if repos is not None:
             configs = [sources.SourceConfig("repo" if r.startswith(("http://", "https://")) else "local", r)
@@ -77,8 +78,9 @@ class PackageService:
         else:
             configs = sources.load_config(Path(config_file or paths.package_sources_file()))
         opened = [open_source(c, cache_root) for c in configs if c.enabled]
-        library = Library(Path(library_root or paths.package_library_dir()), webr_version=webr_version)
-        return cls(library, opened, PackageCache(cache_root))
+        library = Library(Path(library_root or paths.package_library_dir()), webr_version=webr_version,
+                          r_version=r_version)
+        return cls(library, opened, PackageCache(cache_root), r_version=r_version)
 
     def set_sources(self, configs: Sequence[sources.SourceConfig]) -> None:
         """Use these sources from now on (Packages ▸ Repositories… saved a new order); the
