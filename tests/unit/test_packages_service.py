@@ -73,6 +73,7 @@ def test_index_uses_etag_and_the_last_good_index_works_offline(tmp_path: Path, r
     svc.refresh()
     gets = repo.gets(f"{BIN}/PACKAGES.gz")
     assert len(gets) == 2 and gets[1][2].get("If-None-Match") and gets[1][2].get("If-Modified-Since")
+    assert [st for path, st in repo.statuses if path == f"{BIN}/PACKAGES.gz"] == [200, 304]
     svc.install(svc.plan(["a"]))
     repo.stop()
     again = service_for(tmp_path, repo.url)  # a new process: index and archives from disk
