@@ -62,6 +62,7 @@ def test_other_hostile_members(tmp_path: Path, library: Library) -> None:
         "absolute": ({"h/DESCRIPTION": desc, "/tmp/abs.txt": b"x"}, "absolute path"),
         "outside": ({"h/DESCRIPTION": desc, "other/x": b"x"}, "outside the package folder"),
         "twice": ({"h/DESCRIPTION": desc}, "appears twice"),
+        "file_then_dir": ({"h/DESCRIPTION": desc, "h/R": b"a file", "h/R/x.R": b"x"}, "appears twice"),
     }
     before = tree_hash(library.root.parent)
     for label, (files, message) in cases.items():
