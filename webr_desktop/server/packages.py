@@ -140,7 +140,9 @@ class PackagesRoute:
         raise BadRequest("dependencies must be null, true, false or field names")
 
     def _item(self, service: PackageService, request: dict):
-        name = self._names({"p": request.get("package")}, "p")[0]
+        name = request.get("package")
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise BadRequest("package must be a package name")
         version, source = request.get("version"), request.get("source")
         if not isinstance(version, str) or not isinstance(source, str):
             raise BadRequest("version and source must be strings")

@@ -34,7 +34,7 @@ R_MINOR = "4.6"
 BINARY_SUBDIR = f"bin/emscripten/contrib/{R_MINOR}"
 SOURCE_SUBDIR = "src/contrib"
 DEFAULT_REPO = "https://repo.r-wasm.org"
-INDEX_TIMEOUT = 20.0
+INDEX_TIMEOUT = 15.0  # an unreachable repository costs this once per refresh (max_age)
 USER_AGENT = "webR-Desktop (packages)"
 
 
@@ -105,12 +105,14 @@ class RepoSource:
         found: list[Candidate] = []
         errors: list[str] = []
         fetched: list[float] = []
-        stale = False
+        stale = unreachable = False
         missing = 0
         for subdir, kind in ((BINARY_SUBDIR, BINARY), (SOURCE_SUBDIR, SOURCE)):
             folder = self._root / ("bin" if kind == BINARY else "src")
             meta = _read_meta(folder)
-            if refresh or meta is None:
+            if unreachable:  # same host: don't wait for a second timeout
+                stale |= meta is not None
+            elif refresh or meta is None:
                 try:
                     meta = self._fetch(folder, subdir, meta)
                 except urllib.error.HTTPError as exc:
@@ -123,6 +125,7 @@ class RepoSource:
                     if meta is not None or kind == BINARY:
                         errors.append(f"index unreachable: {getattr(exc, 'reason', exc)}")
                     stale |= meta is not None
+                    unreachable = not isinstance(exc, dcf.DcfError)
                     logger.info("%s: %s", self.url, exc)
             if meta is None:
                 continue
