@@ -12,11 +12,14 @@ cache, never written into the user's folder). The package cache (``cache``) come
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import hashlib
 import json
 import logging
+import os
 import shutil
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -144,21 +147,28 @@ class RepoSource:
         return status, found
 
     def _candidates(self, index: Path, subdir: str, kind: str) -> list[Candidate]:
+        """The saved index's candidates, parsed again only when the file changed."""
         st = index.stat()
-        stamp = (st.st_mtime_ns, st.st_size)
         memo = self._parsed.get(subdir)
-        if memo is not None and memo[0] == stamp:
+        if memo is not None and memo[0] == (st.st_mtime_ns, st.st_size):
             return memo[1]
+        return self._remember(index, subdir, self._build(dcf.read_file(index), subdir, kind))
+
+    def _build(self, records: list[dict[str, str]], subdir: str, kind: str) -> list[Candidate]:
         suffix = ".tgz" if kind == BINARY else ".tar.gz"
         out = []
-        for record in dcf.read_file(index):
+        for record in records:
             if (file := _file_name(record, suffix)) is None:
                 continue
             location = f"{self.url}/{subdir}/{urllib.parse.quote(file, safe='')}"
             if (candidate := _candidate(record, self.label, kind, location)) is not None:
                 out.append(candidate)
-        self._parsed[subdir] = (stamp, out)
         return out
+
+    def _remember(self, index: Path, subdir: str, found: list[Candidate]) -> list[Candidate]:
+        st = index.stat()
+        self._parsed[subdir] = ((st.st_mtime_ns, st.st_size), found)
+        return found
 
     def _fetch(self, folder: Path, subdir: str, meta: dict | None) -> dict:
         """GET PACKAGES.gz (then PACKAGES); saves it and returns the new meta, or the old on 304.
@@ -187,7 +197,8 @@ class RepoSource:
                 continue
             records = dcf.parse_bytes(body)  # refuse to save an index we can't read
             folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(folder / "PACKAGES", dcf.format_records(records))
+            _write_bytes_atomic(folder / "PACKAGES", body)  # as served (maybe gzip'd): read_file knows
+            self._remember(folder / "PACKAGES", subdir, self._build(records, subdir, kind_of_subdir(subdir)))
             meta = {
                 "url": self.url, "file": name, "etag": headers.get("ETag"),
                 "last_modified": headers.get("Last-Modified") or email.utils.formatdate(usegmt=True),
@@ -205,6 +216,22 @@ def _file_name(record: dict[str, str], suffix: str) -> str | None:
     if "/" in file or "\\" in file or file.startswith(".") or "\0" in file:
         return None
     return file
+
+
+def kind_of_subdir(subdir: str) -> str:
+    return BINARY if subdir == BINARY_SUBDIR else SOURCE
+
+
+def _write_bytes_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _read_meta(folder: Path) -> dict | None:
