@@ -46,7 +46,7 @@ def test_install_a_versioned_chain_over_http(tmp_path: Path, repo: RepoServer) -
     assert svc.library.versions() == {"a": "1.0", "b": "1.1", "c": "0.5"}
     assert {p.source for p in svc.installed()} == {repo.url}
     phases = [(e.package, e.phase) for e in events if e.phase != "download"]
-    assert phases[-2:] == [("a", "install"), ("a", "done")]
+    assert phases.index(("a", "install")) < phases.index(("a", "done")) and phases[-1] == ("a", "done")
     assert any(e.phase == "download" and e.done == e.total for e in events)
 
 

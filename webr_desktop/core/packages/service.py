@@ -204,31 +204,29 @@ class PackageService:
                                f"from R (install.packages() in the app's console)")
         first = plan[0].name if plan else ""
         with self.library.locked(lambda: report(Progress(first, "queued"))):
-            staged: list[tuple[PlanItem, Path, Path]] = []
+            staged: list[Path] = []
+            prepared = []
             current = first
             try:
                 for item in plan:
                     current = item.name
                     path = self._obtain(item, report)
                     report(Progress(item.name, "unpack"))
-                    staging = self.library.staging()
-                    staged.append((item, staging, Path()))
-                    folder = archive.unpack(path, staging, name=item.name)
-                    archive.check_package(folder, name=item.name, version=item.version, kind=BINARY)
-                    staged[-1] = (item, staging, folder)
-                done = []
-                for item, _staging, folder in staged:
-                    current = item.name
+                    staged.append(self.library.staging())
+                    folder = archive.unpack(path, staged[-1], name=item.name)
+                    prepared.append(self.library.prepare(folder, name=item.name, version=item.version,
+                                                         source=_origin(item.candidate)))
+                for item in plan:
                     report(Progress(item.name, "install"))
-                    done.append(self.library.commit(folder, name=item.name, version=item.version,
-                                                    source=_origin(item.candidate)))
+                done = self.library.commit_all(prepared)
+                for item in plan:
                     report(Progress(item.name, "done"))
                 return done
             except PackageError as exc:
                 report(Progress(current, "error", message=str(exc)))
                 raise
             finally:
-                for _item, staging, _folder in staged:
+                for staging in staged:
                     shutil.rmtree(staging, ignore_errors=True)
 
     def _obtain(self, item: PlanItem, report: ProgressCallback) -> Path:
