@@ -277,3 +277,15 @@ def test_a_repository_of_sources_only_is_fine_and_a_wrong_url_says_so(tmp_path: 
         assert good.ok and not good.stale and good.error is None and good.count == 1
         assert not bad.ok and bad.error == (f"no package index at {empty.url}/bin/emscripten/contrib/4.6 "
                                             f"or {empty.url}/src/contrib")
+
+
+def test_a_download_that_breaks_off_is_a_clear_error(tmp_path: Path, repo: RepoServer) -> None:
+    svc = service_for(tmp_path, repo.url)
+    svc.install(svc.plan(["c"]))
+    before = tree_hash(svc.library.root.parent)
+    repo.cut[f"{BIN}/b_1.1.tgz"] = 100
+    with pytest.raises(OfflineError, match=r"the download of 'b' from .* broke off"):
+        svc.install(svc.plan(["a"]))
+    assert tree_hash(svc.library.root.parent) == before
+    assert not list((tmp_path / "svc" / "cache" / "archives").glob("b_*"))
+    assert not list((tmp_path / "svc" / "cache" / "archives").glob(".download-*"))

@@ -83,23 +83,25 @@ class PackagesRoute:
     def handle(self, body: bytes, headers: Mapping[str, str]) -> Reply:
         try:
             request = json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return _json({"error": "the request is not valid JSON", "type": "BadRequest"}, 400)
+        try:
             if not isinstance(request, dict) or not isinstance(request.get("op"), str):
                 raise BadRequest("expected a JSON object with 'op'")
             method = getattr(self, f"_op_{request['op']}", None)
             if method is None:
-                raise BadRequest(f"unknown op {request['op']!r}")
+                raise BadRequest(f"unknown op {request['op'][:40]!r}")
             result = method(request)
-            if isinstance(result, bytes):
-                return 200, "application/gzip", result
-            return _json(result)
-        except (ValueError, UnicodeDecodeError, RecursionError, BadRequest) as exc:
-            message = str(exc) if isinstance(exc, BadRequest) else "the request is not valid JSON"
-            return _json({"error": message, "type": "BadRequest"}, 400)
+        except BadRequest as exc:
+            return _json({"error": str(exc), "type": "BadRequest"}, 400)
         except PackageError as exc:
             return _json({"error": str(exc), "type": type(exc).__name__})
         except OSError as exc:
             logger.warning("package operation failed: %s", exc)
             return _json({"error": f"the package operation failed: {exc.strerror or exc}", "type": "OSError"})
+        if isinstance(result, bytes):
+            return 200, "application/gzip", result
+        return _json(result)
 
     # ---- validation ------------------------------------------------------------------------
     def _service(self, request: dict) -> PackageService:
