@@ -3,7 +3,10 @@
 R in the worker is untrusted: it can only name packages, versions and sources the configured
 sources (or the repositories it passed as ``repos``, http(s) only) actually offer; it never
 hands Python a path or URL to fetch or write. Every reply is JSON; a failure is
-``{"error": message, "type": class}`` with a message R shows as is. Stdlib + core only.
+``{"error": message, "type": class}`` with a message R shows as is (status 200 for a package
+error such as NotFoundError or ChecksumError, 400 for a malformed request, type "BadRequest").
+Installs run in the server thread that answers, one at a time (the library's queue); progress
+goes to the ``progress`` callback from that thread. Stdlib + core only.
 
 Requests (POST JSON to ``/<secret>/api/packages``; the URL secret is checked before the body
 is read, by LocalServer):
@@ -24,7 +27,7 @@ is read, by LocalServer):
   {"op": "install_built", "package", "version", "source", "blob"} → {"installed": installed}
         (blob: the built package as a .tgz uploaded to api/blob; checked like any binary)
   {"op": "install_file", "filename", "blob", "dependencies"?} → {"plan": [item]} (then install_one /
-        stage_source each item; the file's item has source = its saved path)
+        fetch_source each item, without "repos"; the file's item has source = its saved path)
   {"op": "remove", "pkgs": [..]}                    → {"removed": [..]}
 item = {package, version, source, kind, size, title, required_by};
 installed = {package, version, title, source, path}.
