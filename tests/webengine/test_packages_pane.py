@@ -261,3 +261,39 @@ def test_updating_a_package_r_has_loaded_offers_restart_and_the_click_restarts(q
         network.stop()
         session.shutdown()
         session.deleteLater()
+
+
+def test_an_install_r_asks_the_package_route_for_shows_in_the_pane(net_driver, repo, qtbot, tmp_path: Path) -> None:
+    """The route answers R's install.packages() in the server's thread; the pane hears of it
+    through PackageEvents (progress in its status line, then the refreshed list)."""
+    import json
+    import threading
+
+    from webr_desktop.core.package_events import PackageEvents
+    from webr_desktop.server.packages import PackagesRoute
+
+    cache_root = tmp_path / "cache"
+    core = PackageService(Library(tmp_path / "library" / "R-4.6"), [RepoSource(repo.url, cache_root / "indexes")],
+                          PackageCache(cache_root))
+    events = PackageEvents()
+    route = PackagesRoute(core, progress=events.progress, changed=events.changed)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window, _console = build_window(net_driver.session, new_project(net_driver.session, net_driver.server), settings,
+                                    History(), RecentFolders(tmp_path / "recent.json"), packages=core,
+                                    package_events=events)
+    qtbot.addWidget(window)
+    service = window.packages_service
+    seen: list[str] = []
+    service.sig_install_progress.connect(lambda e: seen.append(f"{e.package}:{e.phase}"))
+    replies: list[bytes] = []
+    worker = threading.Thread(target=lambda: replies.append(route.handle(
+        json.dumps({"op": "install", "pkgs": ["foreach"]}).encode(), {})[2]))
+    with qtbot.waitSignal(service.sig_refreshed, timeout=60_000):
+        worker.start()
+        qtbot.waitUntil(lambda: bool(replies), timeout=60_000)
+    worker.join()
+    assert "installed" in json.loads(replies[0])
+    qtbot.waitUntil(lambda: {"foreach", "iterators", "codetools"} <= set(_names(service.model, USER)), timeout=20_000)
+    assert "foreach:download" in seen and "foreach:done" in seen
+    window.close()
+    assert not events._progress and not events._changed  # the closed window stopped listening

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
 
     from webr_desktop.core.history import History
+    from webr_desktop.core.package_events import PackageEvents
     from webr_desktop.core.packages.service import PackageService
     from webr_desktop.core.recent_folders import RecentFolders
     from webr_desktop.models.project import ProjectService
@@ -38,13 +39,14 @@ if TYPE_CHECKING:
 def build_window(
     session: RSession, project: ProjectService, settings: QSettings, history: History, recent: RecentFolders,
     network: NetworkService | None = None, downloads: DownloadProgress | None = None,
-    packages: PackageService | None = None,
+    packages: PackageService | None = None, package_events: PackageEvents | None = None,
 ) -> tuple[MainWindow, ConsolePane]:
     """The main window with its panes, wired to the session, the project folders and networking.
 
     The panes stay reachable as window attributes (``editor``, ``files``, ``plots``, …) for
     the start-up code, tests and benchmarks. ``packages``: the host package manager (default:
-    the user's saved sources and persistent library).
+    the user's saved sources and persistent library); ``package_events``: what the package
+    route does for R's install.packages(), for the Packages pane.
     """
     from webr_desktop.ui.main_window import MainWindow
 
@@ -58,7 +60,7 @@ def build_window(
     window.files = add_files(window, session, project)
     window.plots = add_plots(window, session, settings, project)
     window.help = add_help(window, session)
-    window.packages = add_packages(window, session, packages)
+    window.packages = add_packages(window, session, packages, events=package_events)
     window.folder_menu = add_folder_menu(window, project, recent)
     if network is not None:
         window.network_controls = add_network(window, network, settings, downloads)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 
 if TYPE_CHECKING:
+    from webr_desktop.core.package_events import PackageEvents
     from webr_desktop.core.packages.service import PackageService
     from webr_desktop.models.packages_service import PackagesService
     from webr_desktop.runtime.session import RSession
@@ -18,9 +19,11 @@ if TYPE_CHECKING:
 
 def add_packages(
     window: MainWindow, session: RSession, core: PackageService | None = None, sources_file: Path | None = None,
+    events: PackageEvents | None = None,
 ) -> PackagesPane:
     """The pane, its service (host installs in worker threads, R for attach/detach) and the
-    Packages menu. ``core`` defaults to the user's saved sources and persistent library."""
+    Packages menu. ``core`` defaults to the user's saved sources and persistent library;
+    ``events`` carries what the package route did for R (progress, changed packages)."""
     from webr_desktop.core import paths
     from webr_desktop.models.packages import PackagesModel
     from webr_desktop.models.packages_service import PackagesService
@@ -56,6 +59,9 @@ def add_packages(
     service.sig_removed.connect(lambda names: pane.show_progress(""))
     service.sig_problem.connect(window.show_problem)
     window.sig_closing.connect(service.shutdown)
+    if events is not None:
+        events.subscribe(service.report_progress, service.report_changed)
+        window.sig_closing.connect(lambda: events.unsubscribe(service.report_progress, service.report_changed))
     return pane
 
 
@@ -63,9 +69,7 @@ def _progress_text(event) -> str:  # noqa: ANN001 - core.packages.service.Progre
     if event.phase == "download":
         total = f" of {event.total:,}" if event.total else ""
         return f"{event.package}: downloading {event.done:,}{total} bytes"
-    if event.phase == "done":
-        return f"{event.package}: installed"
-    if event.phase == "error":
+    if event.phase in ("done", "error"):  # the list shows the package; errors go to the notice
         return ""
     return f"{event.package}: {event.phase}"
 
