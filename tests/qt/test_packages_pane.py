@@ -243,7 +243,7 @@ def fake() -> FakeService:
     return FakeService()
 
 
-def test_install_dialog_searches_shows_the_plan_then_installs_with_progress(qtbot, fake: FakeService) -> None:
+def test_install_dialog_searches_shows_the_plan_then_installs_with_progress(qtbot, qtmodeltester, fake: FakeService) -> None:
     dialog = InstallDialog(fake)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -252,8 +252,9 @@ def test_install_dialog_searches_shows_the_plan_then_installs_with_progress(qtbo
     qtbot.waitUntil(lambda: ("search", "fut") in fake.calls)
     fake.sig_search_finished.emit("fut", [_candidate("futile.logger", "1.4.3", title="A Logging Utility"),
                                           _candidate("futile.options", "1.0.1")])
-    assert dialog.results.topLevelItemCount() == 2
-    dialog.results.topLevelItem(0).setSelected(True)
+    assert dialog.results_model.rowCount() == 2
+    qtmodeltester.check(dialog.results_model)
+    assert dialog.select("futile.logger")
     qtbot.waitUntil(lambda: ("plan", ["futile.logger"]) in fake.calls)
     assert not dialog.install_button.isEnabled()  # nothing is installed before the plan is shown
     plan = [PlanItem(_candidate("lambda.r", "1.2.4", 50_000), ("futile.logger",)),

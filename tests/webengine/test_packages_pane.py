@@ -121,9 +121,8 @@ def test_install_through_the_dialog_shows_the_plan_and_lands_in_the_user_library
     pane.install_action.trigger()
     dialog = window.install_dialog
     qtbot.keyClicks(dialog.search_edit, "logg")
-    qtbot.waitUntil(lambda: dialog.results.topLevelItemCount() == 1, timeout=20_000)
-    assert dialog.results.topLevelItem(0).text(0) == "futile.logger"
-    dialog.results.topLevelItem(0).setSelected(True)
+    qtbot.waitUntil(lambda: dialog.results_model.rowCount() == 1, timeout=20_000)
+    assert dialog.select("futile.logger")
     qtbot.waitUntil(lambda: dialog.install_button.isEnabled(), timeout=20_000)
     planned = [dialog.plan_tree.topLevelItem(i).text(0) for i in range(dialog.plan_tree.topLevelItemCount())]
     assert planned[-1] == "futile.logger" and set(planned) == {"futile.logger", "lambda.r", "futile.options", "formatR"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QSplitter,
+    QTreeView,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from webr_desktop.models.environment import human_size
+from webr_desktop.models.package_search import SearchResultsModel
 from webr_desktop.models.packages_service import PackagesService
 
 SEARCH_DELAY_MS = 150
@@ -51,12 +53,17 @@ class InstallDialog(QDialog):
         self.search_edit = QLineEdit(self)
         self.search_edit.setPlaceholderText("Search packages by name or title")
         self.search_edit.setClearButtonEnabled(True)
-        self.results = QTreeWidget(self)
-        self.results.setHeaderLabels(["Package", "Version", "Source", "Title"])
+        self.results_model = SearchResultsModel(self)
+        self.results = QTreeView(self)
+        self.results.setModel(self.results_model)
         self.results.setRootIsDecorated(False)
         self.results.setUniformRowHeights(True)
+        self.results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.results.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.results.header().setStretchLastSection(True)
+        metrics = self.results.fontMetrics()  # fixed widths: measuring 500 rows per keystroke is slow
+        for column, sample in enumerate(("futile.options__", "1.10.14", "repo.r-wasm.org/xx")):
+            self.results.setColumnWidth(column, metrics.horizontalAdvance(sample) + 16)
         self.plan_label = QLabel("Select packages to see what will be installed.", self)
         self.plan_tree = QTreeWidget(self)
         self.plan_tree.setHeaderLabels(["Package", "Version", "Source", "Size", "Progress"])
@@ -102,7 +109,7 @@ class InstallDialog(QDialog):
         self._plan_timer = QTimer(self, singleShot=True, interval=PLAN_DELAY_MS)
         self._plan_timer.timeout.connect(self._ask_plan)
         self.search_edit.textChanged.connect(lambda _t: self._search_timer.start())
-        self.results.itemSelectionChanged.connect(self._plan_timer.start)
+        self.results.selectionModel().selectionChanged.connect(lambda *_a: self._plan_timer.start())
         service.sig_search_finished.connect(self._on_search_finished)
         service.sig_plan_ready.connect(self._on_plan_ready)
         service.sig_plan_failed.connect(self._on_plan_failed)
@@ -121,17 +128,22 @@ class InstallDialog(QDialog):
 
     # ------------------------------------------------------------------ search and plan
     def selected_names(self) -> list[str]:
-        return [item.text(0) for item in self.results.selectedItems()]
+        rows = sorted(i.row() for i in self.results.selectionModel().selectedRows())
+        return [self.results_model.candidate(r).name for r in rows]
+
+    def select(self, name: str) -> bool:
+        """Select the hit named ``name`` (added to the selection); False if it isn't listed."""
+        for row in range(self.results_model.rowCount()):
+            if self.results_model.candidate(row).name == name:
+                flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+                self.results.selectionModel().select(self.results_model.index(row, 0), flags)
+                return True
+        return False
 
     def _on_search_finished(self, query: str, found: list) -> None:
         if query != self.search_edit.text():
             return  # an older search
-        self.results.clear()
-        self.results.addTopLevelItems([
-            QTreeWidgetItem([c.name, c.version, c.source, c.title]) for c in found
-        ])
-        for column in range(3):
-            self.results.resizeColumnToContents(column)
+        self.results_model.set_candidates(found)
 
     def _ask_plan(self) -> None:
         names = self.selected_names()
