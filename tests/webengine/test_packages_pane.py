@@ -296,3 +296,28 @@ def test_an_install_r_asks_the_package_route_for_shows_in_the_pane(net_driver, r
     assert "foreach:download" in seen and "foreach:done" in seen
     window.close()
     assert not events._progress and not events._changed  # the closed window stopped listening
+
+
+def test_a_folder_added_in_repositories_is_searched_and_installs(ide, qtbot, tmp_path: Path) -> None:
+    from tests.fixtures.packages import Pkg, build
+    from webr_desktop.app.panes.packages import open_repositories_dialog
+
+    window, _console, core = ide
+    service = window.packages_service
+    service.sources_file = tmp_path / "package_sources.json"
+    folder = tmp_path / "usb"
+    build(Pkg("classroom", "0.3", title="Exercises for the Class"), folder)  # a flat folder of archives
+    dialog = open_repositories_dialog(window, service)
+    dialog.add_folder(str(folder))
+    with qtbot.waitSignal(service.sig_sources_checked, timeout=30_000) as checked:
+        dialog.accept()
+    assert str(folder) in [s.source for s in checked.args[0]]
+    assert str(folder) in service.sources_file.read_text()
+    with qtbot.waitSignal(service.sig_search_finished, timeout=30_000) as found:
+        service.search("exercises class")
+    assert [c.name for c in found.args[1]] == ["classroom"]
+    with qtbot.waitSignal(service.sig_install_finished, timeout=30_000):
+        service.install(core.plan(["classroom"]))
+    qtbot.waitUntil(lambda: "classroom" in _names(service.model, USER), timeout=20_000)
+    row = service.model.package(service.model.find("classroom"))
+    assert row.short_source == "usb" and row.source == str(folder)

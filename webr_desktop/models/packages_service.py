@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, Signal
 from webr_desktop.core.packages import sources as sources_mod
 from webr_desktop.core.packages.model import Candidate, IndexStatus
 from webr_desktop.core.packages.resolver import PlanItem
-from webr_desktop.core.packages.service import PackageService, Progress, open_source
+from webr_desktop.core.packages.service import PackageService, Progress
 from webr_desktop.core.rcode import r_string
 from webr_desktop.models.package_jobs import JobRunner
 from webr_desktop.models.packages import PackageRow, PackagesModel, RPackageState, build_groups, parse_state
@@ -77,7 +77,7 @@ class PackagesService(QObject):
         self._session = session
         self.model = model
         self.core = core
-        self._sources_file = sources_file
+        self.sources_file = sources_file  # where Packages ▸ Repositories… saves (None: not saved)
         self.jobs = JobRunner(parent=self)
         self._r_state: RPackageState | None = None
         self._user_rows: list[PackageRow] = []
@@ -331,18 +331,21 @@ class PackagesService(QObject):
 
     # ------------------------------------------------------------------ sources configuration
     def source_configs(self) -> list[sources_mod.SourceConfig]:
-        if self._sources_file is None:
+        if self.sources_file is None:
             return []
-        return sources_mod.load_config(self._sources_file)
+        return sources_mod.load_config(self.sources_file)
 
     def set_source_configs(self, configs: list[sources_mod.SourceConfig]) -> None:
-        """Save the user's sources in order and use them from now on."""
-        if self._sources_file is None or self.core is None:
+        """Save the user's sources in order and use them from now on (the same core service
+        the package route uses, so R's install.packages() follows too)."""
+        if self.sources_file is None or self.core is None:
             return
-        sources_mod.save_config(self._sources_file, configs)
-        old = self.core
-        opened = [open_source(c, old.cache.root) for c in configs if c.enabled]
-        self.core = PackageService(old.library, opened, old.cache, r_version=old.r_version)
+        try:
+            sources_mod.save_config(self.sources_file, configs)
+        except OSError as exc:
+            self.sig_problem.emit(f"The package sources could not be saved: {exc}")
+            return
+        self.core.set_sources(configs)
         self.check_sources(network=True)
 
     def _need_core(self) -> PackageService | None:
