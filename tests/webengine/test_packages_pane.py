@@ -1,9 +1,9 @@
 """The Packages pane through the wired window, with the real webR and real CRAN code (Debian
 bookworm's pure-R packages packed as webR binaries) served from a repository on 127.0.0.1.
 
-The session has networking as the app wires it, so ``webr::install()`` at the console fetches
-through the app like any user's. Installs made through the pane go to a persistent library
-under the test's own folder.
+The session is wired as the app wires it: networking, and the persistent library R sees at
+R_LIBS_USER with R's package verbs over the package route (app.services.new_packages), so an
+install made in the pane loads in R, and one made at the console shows in the pane.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from tests.fixtures.packages import RepoServer, debian_repo, tree_hash
 from tests.webengine.driver import RDriver, wait_for
 from webr_desktop.app import PAGE_PATH, build_window, new_network, new_project, new_session
+from webr_desktop.app.services import new_packages
 from webr_desktop.core.history import History
 from webr_desktop.core.packages.cache import PackageCache
 from webr_desktop.core.packages.library import Library
 from webr_desktop.core.packages.service import PackageService
-from webr_desktop.core.packages.sources import RepoSource
+from webr_desktop.core.packages.sources import RepoSource, SourceConfig
 from webr_desktop.core.recent_folders import RecentFolders
 from webr_desktop.models.packages import SYSTEM, USER
 from webr_desktop.runtime.session import SessionState
@@ -38,46 +39,73 @@ def repo(tmp_path_factory) -> Iterator[RepoServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def net_driver(qapp, server) -> Iterator[RDriver]:
-    """A session with the app's networking (download routing for webr::install)."""
+def _core(root: Path, repo_url: str) -> PackageService:
+    cache_root = root / "cache"
+    return PackageService(Library(root / "library" / "R-4.6"), [RepoSource(repo_url, cache_root / "indexes")],
+                          PackageCache(cache_root))
+
+
+class Wired(RDriver):
+    """A session wired as the app wires it, with its package manager and R's side of it."""
+
+    core: PackageService
+    package_session: object
+    network: object
+
+
+def _start_wired(server, runtime_info, repo: RepoServer, root: Path) -> Wired:
     session = new_session(server.url(PAGE_PATH), server.blobs)
     network, _downloads = new_network(session, server)
     network.start()
-    driver = RDriver(session)
-    driver.server = server
+    core = _core(root, repo.url)
+    package_session, _ = new_packages(session, server, runtime_info, service=core)  # before start, as the app
+    driver = Wired(session)
+    driver.server, driver.core, driver.package_session, driver.network = server, core, package_session, network
     session.start()
     wait_for(session.sig_prompt_shown, 30_000)
+    return driver
+
+
+def _stop_wired(driver: Wired) -> None:
+    driver.network.stop()
+    driver.session.shutdown()
+    driver.session.deleteLater()
+
+
+@pytest.fixture(scope="module")
+def net_driver(qapp, server, runtime_info, repo, tmp_path_factory) -> Iterator[Wired]:
+    driver = _start_wired(server, runtime_info, repo, tmp_path_factory.mktemp("wired"))
     yield driver
-    network.stop()
-    session.shutdown()
-    session.deleteLater()
+    _stop_wired(driver)
 
 
 @pytest.fixture
-def ide(net_driver: RDriver, repo: RepoServer, qtbot, tmp_path: Path):
-    window, console, core = _build_ide(net_driver, repo, qtbot, tmp_path)
+def ide(net_driver: Wired, repo: RepoServer, qtbot, tmp_path: Path):
+    core = net_driver.core
+    gone = core.remove([p.name for p in core.installed()])  # each test starts with an empty user library
+    if gone:
+        net_driver.eval(qtbot, "invisible(NULL)")  # a round trip, then R's view of the library follows
+        net_driver.package_session.report_changed(gone)
+    window, console = _build_ide(net_driver, qtbot, tmp_path)
     yield window, console, core
     qtbot.waitUntil(lambda: not window.packages_service.jobs.busy, timeout=30_000)
     window.close()
 
 
-def _build_ide(net_driver: RDriver, repo: RepoServer, qtbot, tmp_path: Path):
-    cache_root = tmp_path / "cache"
-    core = PackageService(Library(tmp_path / "library" / "R-4.6"), [RepoSource(repo.url, cache_root / "indexes")],
-                          PackageCache(cache_root))
+def _build_ide(driver: Wired, qtbot, tmp_path: Path):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    project = new_project(net_driver.session, net_driver.server)
+    project = new_project(driver.session, driver.server)
     project.open_folder(tmp_path)
-    window, console = build_window(net_driver.session, project, settings, History(),
-                                   RecentFolders(tmp_path / "recent.json"), packages=core)
+    window, console = build_window(driver.session, project, settings, History(), RecentFolders(tmp_path / "recent.json"),
+                                   packages=driver.core, package_session=driver.package_session,
+                                   package_sources=tmp_path / "package_sources.json")
     qtbot.addWidget(window)
     window.resize(1200, 800)
     window.show()
     window.raise_side_pane("Packages")
     service = window.packages_service
     qtbot.waitUntil(lambda: not service.busy and service.model.rowCount() >= 2, timeout=20_000)
-    return window, console, core
+    return window, console
 
 
 def _submit(driver: RDriver, qtbot, console, code: str, timeout: int = 30_000) -> None:
@@ -104,19 +132,24 @@ def _shot(widget, name: str) -> None:
     widget.grab().save(str(SHOTS / name))
 
 
+def _stdout_since(driver: RDriver, mark: int) -> str:
+    return "\n".join(driver.text(mark, "stdout"))
+
+
 def test_pane_lists_webr_library_without_translations_and_what_r_attached(ide, qtbot) -> None:
     window, _console, _core = ide
     model = window.packages_service.model
     system = _names(model, SYSTEM)
     assert {"base", "stats", "utils", "webr", "tools"} <= set(system)
     assert "translations" not in system
+    assert _names(model, USER) == []
     assert _check(model, "stats") == Qt.CheckState.Checked
     assert _check(model, "splines") == Qt.CheckState.Unchecked
     assert model.package(model.find("stats")).title == "The R Stats Package"
 
 
-def test_install_through_the_dialog_shows_the_plan_and_lands_in_the_user_library(ide, qtbot) -> None:
-    window, _console, core = ide
+def test_install_through_the_dialog_then_r_loads_it(ide, net_driver, qtbot) -> None:
+    window, console, core = ide
     pane, service = window.packages, window.packages_service
     pane.install_action.trigger()
     dialog = window.install_dialog
@@ -128,7 +161,6 @@ def test_install_through_the_dialog_shows_the_plan_and_lands_in_the_user_library
     assert planned[-1] == "futile.logger" and set(planned) == {"futile.logger", "lambda.r", "futile.options", "formatR"}
     assert all(dialog.plan_tree.topLevelItem(i).text(3).endswith("KB") for i in range(len(planned)))
     assert not (core.library.root / "futile.logger").exists()  # nothing before Install
-    assert not core.cache.root.joinpath("archives").exists() or not any(core.cache.root.rglob("*.tgz"))
     _shot(dialog, "wired-install-dialog-plan.png")
     with qtbot.waitSignal(service.sig_install_finished, timeout=60_000) as finished:
         qtbot.mouseClick(dialog.install_button, Qt.MouseButton.LeftButton)
@@ -136,28 +168,37 @@ def test_install_through_the_dialog_shows_the_plan_and_lands_in_the_user_library
     assert all(dialog._bars[n].format() == "installed" for n in planned)
     _shot(dialog, "wired-install-dialog-done.png")
     qtbot.waitUntil(lambda: set(planned) <= set(_names(service.model, USER)), timeout=20_000)
-    assert (core.library.root / "futile.logger" / "DESCRIPTION").is_file()
     dialog.close()
+
+    mark = net_driver.mark()
+    _submit(net_driver, qtbot, console, 'library(futile.logger); flog.threshold(INFO); cat(flog.info("from the pane"))')
+    said = "\n".join(t for _k, t in net_driver.since(mark))
+    assert "from the pane" in said and "Error" not in said, said
+    qtbot.waitUntil(lambda: _check(service.model, "futile.logger") == Qt.CheckState.Checked, timeout=20_000)
+    assert _check(service.model, "lambda.r") == Qt.CheckState.PartiallyChecked  # imported, not attached
     _shot(pane, "wired-pane.png")
 
 
-def test_console_install_refreshes_and_checkbox_attaches_and_detaches(ide, net_driver, repo, qtbot) -> None:
+def test_console_install_shows_in_the_pane_and_the_checkbox_attaches_and_detaches(ide, net_driver, qtbot) -> None:
     window, console, _core = ide
     service = window.packages_service
     model = service.model
-    assert "iterators" not in _names(model, SYSTEM)
-    with qtbot.waitSignal(service.sig_refreshed, timeout=60_000):
-        _submit(net_driver, qtbot, console, f'webr::install("iterators", repos = "{repo.url}", mount = FALSE)', 60_000)
-    assert "iterators" in _names(model, SYSTEM)  # webR's in-memory library, from the console
+    phases: list[str] = []
+    service.sig_install_progress.connect(lambda e: phases.append(f"{e.package}:{e.phase}"))
+    _submit(net_driver, qtbot, console, 'install.packages("iterators")', 60_000)
+    qtbot.waitUntil(lambda: "iterators" in _names(model, USER), timeout=20_000)  # from the console
+    assert "iterators:done" in phases  # R's install reported its progress to the pane
     assert _check(model, "iterators") == Qt.CheckState.Unchecked
 
     cell = model.find("iterators").siblingAtColumn(model.LOADED)
     model.setData(cell, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     qtbot.waitUntil(lambda: _check(model, "iterators") == Qt.CheckState.Checked, timeout=15_000)
     assert net_driver.eval(qtbot, '"package:iterators" %in% search()') is True
+    mark = net_driver.mark()
     _submit(net_driver, qtbot, console, "it <- iter(1:3); nextElem(it) + nextElem(it)")
-    assert "[1] 3" in [t for k, t in net_driver.events[-6:] if k == "stdout"]
+    assert "[1] 3" in _stdout_since(net_driver, mark)
 
+    cell = model.find("iterators").siblingAtColumn(model.LOADED)
     model.setData(cell, Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
     qtbot.waitUntil(lambda: _check(model, "iterators") == Qt.CheckState.Unchecked, timeout=15_000)
     assert net_driver.eval(qtbot, '"iterators" %in% loadedNamespaces()') is False
@@ -176,37 +217,69 @@ def test_missing_package_is_offered_and_installs_on_one_click(ide, net_driver, q
     before = tree_hash(core.library.root)
     with qtbot.waitSignal(service.sig_missing_package, timeout=30_000):
         _submit(net_driver, qtbot, console, "library(R6)")
-    assert "there is no package called" in "\n".join(t for k, t in net_driver.events[-8:] if k == "stderr")
     assert pane.notice.isVisible() and pane.notice.button.text() == "Install R6"
+    assert "2.5.1" in pane.notice.label.text()
     assert tree_hash(core.library.root) == before  # nothing installs without the click
     _shot(pane, "wired-pane-missing-offer.png")
     with qtbot.waitSignal(service.sig_install_finished, timeout=60_000):
         qtbot.mouseClick(pane.notice.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "R6" in _names(service.model, USER), timeout=20_000)
+    mark = net_driver.mark()
+    _submit(net_driver, qtbot, console, 'library(R6); Counter <- R6Class("C", public = list(n = 1)); Counter$new()$n')
+    assert "[1] 1" in _stdout_since(net_driver, mark)
 
 
-def test_remove_asks_then_removes_from_the_user_library(ide, qtbot, monkeypatch) -> None:
-    window, _console, core = ide
+def test_removing_a_loaded_package_asks_removes_and_offers_restart(ide, net_driver, qtbot, monkeypatch) -> None:
+    window, console, core = ide
     pane, service = window.packages, window.packages_service
-    service.install(core.plan(["R6"]))
-    qtbot.waitUntil(lambda: "R6" in _names(service.model, USER), timeout=30_000)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Yes)
+    _submit(net_driver, qtbot, console, 'install.packages("R6"); library(R6)', 60_000)
+    qtbot.waitUntil(lambda: _check(service.model, "R6") == Qt.CheckState.Checked, timeout=20_000)
+    asked: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda _p, _t, text, *a: asked.append(text) or QMessageBox.StandardButton.Yes)
     selection = pane.tree.selectionModel()
     selection.select(pane.proxy.mapFromSource(service.model.find("R6")),
                      selection.SelectionFlag.ClearAndSelect | selection.SelectionFlag.Rows)
-    with qtbot.waitSignal(service.sig_removed, timeout=20_000) as removed:
+    with qtbot.waitSignal(service.sig_restart_offered, timeout=20_000) as offered:
         pane.remove_action.trigger()
-    assert removed.args == [["R6"]]
+    assert "R has R6 loaded" in asked[0] and offered.args == [["R6"]]
+    assert pane.notice.button.text() == "Restart R"
     qtbot.waitUntil(lambda: "R6" not in _names(service.model, USER), timeout=20_000)
     assert not (core.library.root / "R6").exists()
+    qtbot.waitUntil(lambda: net_driver.eval(qtbot, '"R6" %in% rownames(installed.packages())') is False,
+                    timeout=20_000)
+
+
+def test_a_folder_added_in_repositories_is_searched_and_installs(ide, qtbot, tmp_path: Path, repo) -> None:
+    from tests.fixtures.packages import Pkg, build
+    from webr_desktop.app.panes.packages import open_repositories_dialog
+
+    window, _console, core = ide
+    service = window.packages_service
+    folder = tmp_path / "usb"
+    build(Pkg("classroom", "0.3", title="Exercises for the Class"), folder)  # a flat folder of archives
+    dialog = open_repositories_dialog(window, service)
+    dialog.add_folder(str(folder))
+    try:
+        with qtbot.waitSignal(service.sig_sources_checked, timeout=30_000) as checked:
+            dialog.accept()
+        assert str(folder) in [s.source for s in checked.args[0]]
+        assert str(folder) in service.sources_file.read_text()
+        with qtbot.waitSignal(service.sig_search_finished, timeout=30_000) as found:
+            service.search("exercises class")
+        assert [c.name for c in found.args[1]] == ["classroom"]
+        with qtbot.waitSignal(service.sig_install_finished, timeout=30_000):
+            service.install(core.plan(["classroom"]))
+        qtbot.waitUntil(lambda: "classroom" in _names(service.model, USER), timeout=20_000)
+        row = service.model.package(service.model.find("classroom"))
+        assert row.short_source == "usb" and row.source == str(folder)
+    finally:
+        core.set_sources([SourceConfig("repo", repo.url)])
 
 
 def test_an_unreachable_repository_is_named_and_its_saved_index_still_serves(net_driver, qtbot, tmp_path: Path) -> None:
     root = debian_repo(tmp_path / "repo2")
     with RepoServer(root) as repo2:
-        cache_root = tmp_path / "cache"
-        core = PackageService(Library(tmp_path / "lib"), [RepoSource(repo2.url, cache_root / "indexes")],
-                              PackageCache(cache_root))
+        core = _core(tmp_path, repo2.url)
         core.refresh()  # the index is saved while the repository is up
         url = repo2.url
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
@@ -229,95 +302,30 @@ def test_an_unreachable_repository_is_named_and_its_saved_index_still_serves(net
     window.close()
 
 
-def test_updating_a_package_r_has_loaded_offers_restart_and_the_click_restarts(qapp, server, repo, qtbot,
+def test_updating_a_package_r_has_loaded_offers_restart_and_the_click_restarts(qapp, server, runtime_info, repo, qtbot,
                                                                              tmp_path: Path) -> None:
     # A session of its own: it restarts, and other tests' windows listen to the shared one.
-    session = new_session(server.url(PAGE_PATH), server.blobs)
-    network, _downloads = new_network(session, server)
-    network.start()
-    driver = RDriver(session)
-    driver.server = server
-    session.start()
-    qtbot.waitUntil(lambda: session.state is SessionState.IDLE, timeout=30_000)
+    # Last in the module: its package route replaces the shared session's on the server.
+    driver = _start_wired(server, runtime_info, repo, tmp_path / "own")
     try:
-        window, console, core = _build_ide(driver, repo, qtbot, tmp_path)
+        window, console = _build_ide(driver, qtbot, tmp_path)
         pane, service = window.packages, window.packages_service
-        _submit(driver, qtbot, console, f'webr::install("iterators", repos = "{repo.url}", mount = FALSE)', 60_000)
-        _submit(driver, qtbot, console, "library(iterators)")
+        _submit(driver, qtbot, console, 'install.packages("iterators"); library(iterators)', 60_000)
         qtbot.waitUntil(lambda: service.model.is_attached("iterators"), timeout=30_000)
         with qtbot.waitSignal(service.sig_restart_offered, timeout=60_000) as offered:
-            service.install(core.plan(["iterators"]))
+            service.install(driver.core.plan(["iterators"]))  # the same version again: still a change under R
         assert offered.args == [["iterators"]]
         assert pane.notice.isVisible() and pane.notice.button.text() == "Restart R"
         _shot(pane, "wired-pane-restart-offer.png")
-        with qtbot.waitSignal(session.sig_started, timeout=30_000):
+        with qtbot.waitSignal(driver.session.sig_started, timeout=30_000):
             qtbot.mouseClick(pane.notice.button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: session.state is SessionState.IDLE, timeout=30_000)
+        qtbot.waitUntil(lambda: driver.session.state is SessionState.IDLE, timeout=30_000)
         qtbot.waitUntil(lambda: not service.model.is_loaded("iterators") and not service.busy, timeout=30_000)
+        assert "iterators" in _names(service.model, USER)  # the library survives Restart R
+        mark = driver.mark()
+        _submit(driver, qtbot, console, "library(iterators); nextElem(iter(7:9))")
+        assert "[1] 7" in _stdout_since(driver, mark)
         qtbot.waitUntil(lambda: not service.jobs.busy, timeout=30_000)
         window.close()
     finally:
-        network.stop()
-        session.shutdown()
-        session.deleteLater()
-
-
-def test_an_install_r_asks_the_package_route_for_shows_in_the_pane(net_driver, repo, qtbot, tmp_path: Path) -> None:
-    """The route answers R's install.packages() in the server's thread; the pane hears of it
-    through PackageEvents (progress in its status line, then the refreshed list)."""
-    import json
-    import threading
-
-    from webr_desktop.core.package_events import PackageEvents
-    from webr_desktop.server.packages import PackagesRoute
-
-    cache_root = tmp_path / "cache"
-    core = PackageService(Library(tmp_path / "library" / "R-4.6"), [RepoSource(repo.url, cache_root / "indexes")],
-                          PackageCache(cache_root))
-    events = PackageEvents()
-    route = PackagesRoute(core, progress=events.progress, changed=events.changed)
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window, _console = build_window(net_driver.session, new_project(net_driver.session, net_driver.server), settings,
-                                    History(), RecentFolders(tmp_path / "recent.json"), packages=core,
-                                    package_events=events)
-    qtbot.addWidget(window)
-    service = window.packages_service
-    seen: list[str] = []
-    service.sig_install_progress.connect(lambda e: seen.append(f"{e.package}:{e.phase}"))
-    replies: list[bytes] = []
-    worker = threading.Thread(target=lambda: replies.append(route.handle(
-        json.dumps({"op": "install", "pkgs": ["foreach"]}).encode(), {})[2]))
-    with qtbot.waitSignal(service.sig_refreshed, timeout=60_000):
-        worker.start()
-        qtbot.waitUntil(lambda: bool(replies), timeout=60_000)
-    worker.join()
-    assert "installed" in json.loads(replies[0])
-    qtbot.waitUntil(lambda: {"foreach", "iterators", "codetools"} <= set(_names(service.model, USER)), timeout=20_000)
-    assert "foreach:download" in seen and "foreach:done" in seen
-    window.close()
-    assert not events._progress and not events._changed  # the closed window stopped listening
-
-
-def test_a_folder_added_in_repositories_is_searched_and_installs(ide, qtbot, tmp_path: Path) -> None:
-    from tests.fixtures.packages import Pkg, build
-    from webr_desktop.app.panes.packages import open_repositories_dialog
-
-    window, _console, core = ide
-    service = window.packages_service
-    service.sources_file = tmp_path / "package_sources.json"
-    folder = tmp_path / "usb"
-    build(Pkg("classroom", "0.3", title="Exercises for the Class"), folder)  # a flat folder of archives
-    dialog = open_repositories_dialog(window, service)
-    dialog.add_folder(str(folder))
-    with qtbot.waitSignal(service.sig_sources_checked, timeout=30_000) as checked:
-        dialog.accept()
-    assert str(folder) in [s.source for s in checked.args[0]]
-    assert str(folder) in service.sources_file.read_text()
-    with qtbot.waitSignal(service.sig_search_finished, timeout=30_000) as found:
-        service.search("exercises class")
-    assert [c.name for c in found.args[1]] == ["classroom"]
-    with qtbot.waitSignal(service.sig_install_finished, timeout=30_000):
-        service.install(core.plan(["classroom"]))
-    qtbot.waitUntil(lambda: "classroom" in _names(service.model, USER), timeout=20_000)
-    row = service.model.package(service.model.find("classroom"))
-    assert row.short_source == "usb" and row.source == str(folder)
+        _stop_wired(driver)

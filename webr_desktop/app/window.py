@@ -7,6 +7,7 @@ goes on top); side panes fill the upper-right group, then the lower-right tabs.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from webr_desktop.app.panes.console import add_console
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
 
     from webr_desktop.core.history import History
-    from webr_desktop.core.package_events import PackageEvents
     from webr_desktop.core.packages.service import PackageService
+    from webr_desktop.models.package_session import PackageSession
     from webr_desktop.core.recent_folders import RecentFolders
     from webr_desktop.models.project import ProjectService
     from webr_desktop.net.progress import DownloadProgress
@@ -39,14 +40,15 @@ if TYPE_CHECKING:
 def build_window(
     session: RSession, project: ProjectService, settings: QSettings, history: History, recent: RecentFolders,
     network: NetworkService | None = None, downloads: DownloadProgress | None = None,
-    packages: PackageService | None = None, package_events: PackageEvents | None = None,
+    packages: PackageService | None = None, package_session: PackageSession | None = None,
+    package_sources: Path | None = None,
 ) -> tuple[MainWindow, ConsolePane]:
     """The main window with its panes, wired to the session, the project folders and networking.
 
     The panes stay reachable as window attributes (``editor``, ``files``, ``plots``, …) for
     the start-up code, tests and benchmarks. ``packages``: the host package manager (default:
-    the user's saved sources and persistent library); ``package_events``: what the package
-    route does for R's install.packages(), for the Packages pane.
+    the user's saved sources and persistent library); ``package_session``: R's side of that
+    library; ``package_sources``: where Packages ▸ Repositories… saves the sources.
     """
     from webr_desktop.ui.main_window import MainWindow
 
@@ -60,7 +62,7 @@ def build_window(
     window.files = add_files(window, session, project)
     window.plots = add_plots(window, session, settings, project)
     window.help = add_help(window, session)
-    window.packages = add_packages(window, session, packages, events=package_events)
+    window.packages = add_packages(window, session, packages, package_sources, package_session)
     window.folder_menu = add_folder_menu(window, project, recent)
     if network is not None:
         window.network_controls = add_network(window, network, settings, downloads)

@@ -284,7 +284,8 @@ def parse_state(value: object) -> RPackageState:
     for i, name in enumerate(names):
         if name is None:
             continue
-        source = cols["source"][i] or cols["repository"][i] or ("webR" if cols["priority"][i] == "base" else "")
+        bundled = cols["priority"][i] == "base" or cols["lib"][i] == (system[0] if system else None)
+        source = cols["source"][i] or cols["repository"][i] or ("webR" if bundled else "")
         rows.append(PackageRow(name, cols["version"][i] or "", " ".join((cols["title"][i] or "").split()),
                                source, cols["lib"][i] or ""))
     return RPackageState(rows, _strings(value.get("loaded")), _strings(value.get("attached")),

@@ -85,6 +85,7 @@ class PackagesService(QObject):
         self._queued = False
         self._lines: list[str] = []  # console input since the last prompt
         self._offered: set[str] = set()  # missing packages offered during this command
+        self.watch_console = True  # offer missing packages from R's error text (unless R reports them)
         self._next_plan = 0
         self.last_refresh_ms: float | None = None
         self._started = 0.0
@@ -202,6 +203,8 @@ class PackagesService(QObject):
             self.refresh()
 
     def _on_output(self, chunk: list[tuple[str, str]]) -> None:
+        if not self.watch_console:
+            return
         for stream, text in chunk:
             if stream != "stderr" or "there is no package" not in text:
                 continue
@@ -320,14 +323,23 @@ class PackagesService(QObject):
         if loaded:
             self.sig_restart_offered.emit(loaded)
 
-    # ------------------------------------------------------------------ reports from elsewhere
-    def report_changed(self, names: list[str]) -> None:
-        """The package route installed or removed ``names`` for R; safe from any thread."""
-        self.jobs.call_soon(lambda _names: self.refresh(), names)
+    # ------------------------------------------------------------------ what R's own verbs did
+    def on_library_changed(self, _names: list[str]) -> None:
+        """install.packages()/remove.packages() in R changed the library (GUI thread)."""
+        self.refresh()
 
-    def report_progress(self, event: Progress) -> None:
-        """A step of an install R asked for; safe from any thread."""
-        self.jobs.call_soon(self.sig_install_progress.emit, event)
+    def on_r_progress(self, event: dict) -> None:
+        """A step of an install R asked for (``Progress.as_json``), shown like the pane's own."""
+        try:
+            self.sig_install_progress.emit(Progress(str(event["package"]), str(event["phase"]),
+                                                    int(event.get("done") or 0), event.get("total"),
+                                                    str(event.get("message") or "")))
+        except (KeyError, TypeError, ValueError):
+            log.debug("ignoring a malformed progress event %r", event)
+
+    def on_install_offered(self, name: str, _source: str) -> None:
+        """R's library(foo) failed and R found foo at a source: offer it (with its version)."""
+        self.offer_missing(name)
 
     # ------------------------------------------------------------------ sources configuration
     def source_configs(self) -> list[sources_mod.SourceConfig]:

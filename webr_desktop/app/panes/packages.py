@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 
 if TYPE_CHECKING:
-    from webr_desktop.core.package_events import PackageEvents
     from webr_desktop.core.packages.service import PackageService
+    from webr_desktop.models.package_session import PackageSession
     from webr_desktop.models.packages_service import PackagesService
     from webr_desktop.runtime.session import RSession
     from webr_desktop.ui.main_window import MainWindow
@@ -19,11 +19,13 @@ if TYPE_CHECKING:
 
 def add_packages(
     window: MainWindow, session: RSession, core: PackageService | None = None, sources_file: Path | None = None,
-    events: PackageEvents | None = None,
+    package_session: PackageSession | None = None,
 ) -> PackagesPane:
     """The pane, its service (host installs in worker threads, R for attach/detach) and the
-    Packages menu. ``core`` defaults to the user's saved sources and persistent library;
-    ``events`` carries what the package route did for R (progress, changed packages)."""
+    Packages menu. ``core`` defaults to the user's saved sources and persistent library.
+    ``package_session`` is R's side of the persistent library: what R's own package verbs did
+    (progress, changed packages, Restart R and missing-package offers) shows in the pane, and
+    what the pane installs or removes is pushed into R's view of the library."""
     from webr_desktop.core import paths
     from webr_desktop.models.packages import PackagesModel
     from webr_desktop.models.packages_service import PackagesService
@@ -59,9 +61,14 @@ def add_packages(
     service.sig_removed.connect(lambda names: pane.show_progress(""))
     service.sig_problem.connect(window.show_problem)
     window.sig_closing.connect(service.shutdown)
-    if events is not None:
-        events.subscribe(service.report_progress, service.report_changed)
-        window.sig_closing.connect(lambda: events.unsubscribe(service.report_progress, service.report_changed))
+    if package_session is not None:
+        service.watch_console = False  # R itself reports a missing package (resources/R/packages_missing.R)
+        package_session.sig_library_changed.connect(service.on_library_changed)
+        package_session.sig_progress.connect(service.on_r_progress)
+        package_session.sig_restart_suggested.connect(pane.offer_restart)
+        package_session.sig_install_offered.connect(service.on_install_offered)
+        service.sig_install_finished.connect(package_session.report_changed)
+        service.sig_removed.connect(package_session.report_changed)
     return pane
 
 
