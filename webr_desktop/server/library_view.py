@@ -94,8 +94,10 @@ MAX_BUNDLE = 64 * 1024 * 1024
 
 def bundle(root: Path, name: str) -> bytes:
     """What ``library(name)`` reads, in one reply: DESCRIPTION, NAMESPACE, ``Meta/*`` and ``R/*``
-    (package.rds, nsInfo.rds, the lazy-load database...). Loading a package from lazy files
-    costs one request per file (~5 per package); a bundle makes it one per package.
+    but the lazy-load database itself (``*.rdb``, read only when an object is used, and the
+    bulk of a package: ``installed.packages()`` reads ``Meta/package.rds`` of every package and
+    must not pull every database). Loading a package from lazy files costs one request per
+    file (~5 per package); a bundle makes it one or two.
 
     Format: 4-byte big-endian length of a JSON header ``[[rel, size], ...]``, the header, then
     the files' bytes in header order. Only regular files directly inside the package folder
@@ -110,7 +112,7 @@ def bundle(root: Path, name: str) -> bytes:
             entries = sorted(os.scandir(folder / sub), key=lambda e: e.name)
         except OSError:
             continue
-        wanted += [(f"{sub}/{e.name}", Path(e.path)) for e in entries]
+        wanted += [(f"{sub}/{e.name}", Path(e.path)) for e in entries if not e.name.endswith(".rdb")]
     header: list[list] = []
     blobs: list[bytes] = []
     total = 0
