@@ -4,7 +4,9 @@ index_search_ms      = median time of a search over a synthetic index of 20,000 
                        size of webR's repository), through PackageService.available, for several
                        queries typed in the Install dialog. Goal < 50.
 plan_ms              = resolving a package with 3 dependencies from a loopback repository whose
-                       index is loaded (sizes from HEAD requests included).
+                       index is loaded (sizes from HEAD requests included). The package is
+                       Debian's futile.logger (+ lambda.r, formatR, futile.options: real CRAN
+                       code, tests/fixtures/debian_r.py) when dpkg-deb is here.
 install_local_ms     = plan + download + check + install of that package and its 3 dependencies
                        from the loopback repository, cold cache (Python side only: the time R's
                        install.packages() adds on top is measured by the R side). Goal < 3000.
@@ -32,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import emit_json, median, private_env, rnd  # noqa: E402
 
-from tests.fixtures.packages import Pkg, RepoServer, make_repo  # noqa: E402
+from tests.fixtures.debian_r import AptUnavailable  # noqa: E402
+from tests.fixtures.packages import Pkg, RepoServer, debian_repo, make_repo  # noqa: E402
 from webr_desktop.core.packages.service import PackageService  # noqa: E402
 
 
@@ -71,34 +74,45 @@ def bench_search(work: Path, runs: int) -> tuple[float, float, float]:
     return median(times), loads[0], median(loads[1:] or loads)
 
 
-def bench_install(work: Path, runs: int) -> dict[str, float]:
-    plan_t, local_t, cached_t = [], [], []
-    for run in range(runs):
-        root = make_repo(work / f"repo{run}", [
+def install_repo(work: Path) -> tuple[Path, str, list[str]]:
+    """(repository, package, its 3 dependencies): Debian's futile.logger (real CRAN code) when
+    dpkg-deb is here, else four small packages written here."""
+    try:
+        root = debian_repo(work / "debian")
+        return root, "futile.logger", ["lambda.r", "formatR", "futile.options"]
+    except AptUnavailable:
+        root = make_repo(work / "small", [
             Pkg("top", imports="d1, d2", files={"R/big.R": b"x <- 1\n" * 20000}),
             Pkg("d1", depends="d3"), Pkg("d2"), Pkg("d3", files={"R/more.R": b"y <- 2\n" * 20000}),
         ])
+        return root, "top", ["d1", "d2", "d3"]
+
+
+def bench_install(work: Path, runs: int) -> dict[str, object]:
+    plan_t, local_t, cached_t = [], [], []
+    root, top, deps = install_repo(work)
+    for run in range(runs):
         repo = RepoServer(root)
         svc = PackageService.from_config(repos=[repo.url], library_root=work / f"lib{run}" / "R-4.6",
                                          cache_root=work / f"cache{run}")
         svc.refresh()
         start = time.perf_counter()
-        plan = svc.plan(["top"])
+        plan = svc.plan([top])
         plan_t.append((time.perf_counter() - start) * 1000)
         start = time.perf_counter()
-        svc.install(svc.plan(["top"]))
+        svc.install(svc.plan([top]))
         local_t.append((time.perf_counter() - start) * 1000)
         assert len(svc.library.versions()) == 4 and len(plan) == 4
-        svc.remove(["top", "d1", "d2", "d3"])
+        svc.remove([top, *deps])
         repo.stop()
         offline = PackageService.from_config(repos=[repo.url], library_root=work / f"lib{run}" / "R-4.6",
                                              cache_root=work / f"cache{run}")
         start = time.perf_counter()
-        offline.install(offline.plan(["top"]))
+        offline.install(offline.plan([top]))
         cached_t.append((time.perf_counter() - start) * 1000)
         assert len(offline.library.versions()) == 4
-    return {"plan_ms": rnd(median(plan_t)), "install_local_ms": rnd(median(local_t)),
-            "install_cached_ms": rnd(median(cached_t))}
+    return {"install_package": f"{top} + {', '.join(deps)}", "plan_ms": rnd(median(plan_t)),
+            "install_local_ms": rnd(median(local_t)), "install_cached_ms": rnd(median(cached_t))}
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""``webr-desktop packages install|remove|list|available|seed`` for scripts and installers.
+"""``webr-desktop packages install|remove|list|available|seed|sources`` for scripts and installers.
 
 Works on the same persistent library and sources as the app (no webR needed: binaries are
 unpacked and checked in Python). Source packages are built inside webR, so ``install`` refuses
@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from webr_desktop.core import paths
+from webr_desktop.core.packages import sources
 from webr_desktop.core.packages.errors import PackageError
 from webr_desktop.core.packages.service import PackageService, Progress
 
@@ -39,7 +41,31 @@ def _parser() -> argparse.ArgumentParser:
                        help="copy packages and all their dependencies into a local repository folder")
     p.add_argument("names", nargs="+")
     p.add_argument("--to", type=Path, required=True, metavar="DIR", help="the repository folder to write")
+    p = sub.add_parser("sources", help="list, add or remove the configured sources (in order)")
+    p.add_argument("action", nargs="?", choices=("list", "add", "remove"), default="list")
+    p.add_argument("location", nargs="?", help="a repository URL or a local folder")
+    p.add_argument("--first", action="store_true", help="add it before the others (searched first)")
     return parser
+
+
+def _sources(args: argparse.Namespace) -> int:
+    path = paths.package_sources_file()
+    configs = sources.load_config(path)
+    if args.action != "list":
+        if not args.location:
+            print(f"webr-desktop packages sources {args.action}: give a URL or folder", file=sys.stderr)
+            return 2
+        location = args.location
+        if not location.startswith(("http://", "https://")):
+            location = str(Path(location).expanduser().resolve())
+        configs = [c for c in configs if c.location.rstrip("/") != location.rstrip("/")]
+        if args.action == "add":
+            entry = sources.SourceConfig("repo" if location.startswith(("http://", "https://")) else "local", location)
+            configs = [entry, *configs] if args.first else [*configs, entry]
+        sources.save_config(path, configs)
+    for config in configs:
+        print(f"{config.kind}\t{config.location}{'' if config.enabled else chr(9) + 'disabled'}")
+    return 0
 
 
 def _progress(event: Progress) -> None:
@@ -53,6 +79,8 @@ def _progress(event: Progress) -> None:
 
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "sources":
+        return _sources(args)
     service = PackageService.from_config(repos=args.repos, library_root=args.library, cache_root=args.cache)
     dependencies: object = None
     if getattr(args, "no_deps", False):

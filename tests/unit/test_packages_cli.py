@@ -49,3 +49,14 @@ def test_errors_are_one_line_and_exit_1(tmp_path: Path, repo: RepoServer) -> Non
     assert missing.stderr.strip() == f"webr-desktop packages: package 'ghost' is not available from: {repo.url}, cache"
     source = run(tmp_path, "install", "pure", "--repos", repo.url)
     assert source.returncode == 1 and "built inside webR" in source.stderr
+
+
+def test_sources_are_configured_in_order_and_used(tmp_path: Path, repo: RepoServer) -> None:
+    assert run(tmp_path, "sources").stdout == "repo\thttps://repo.r-wasm.org\n"
+    run(tmp_path, "sources", "remove", "https://repo.r-wasm.org")
+    run(tmp_path, "sources", "add", repo.url)
+    listed = run(tmp_path, "sources", "add", str(tmp_path / "usb"), "--first").stdout
+    assert listed == f"local\t{tmp_path / 'usb'}\nrepo\t{repo.url}\n"
+    done = run(tmp_path, "install", "a")  # no --repos: the configured sources
+    assert done.returncode == 0, done.stderr
+    assert f"{tmp_path / 'usb'} (folder not found)" in run(tmp_path, "install", "ghost").stderr

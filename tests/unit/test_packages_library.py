@@ -62,6 +62,7 @@ def test_other_hostile_members(tmp_path: Path, library: Library) -> None:
         "absolute": ({"h/DESCRIPTION": desc, "/tmp/abs.txt": b"x"}, "absolute path"),
         "outside": ({"h/DESCRIPTION": desc, "other/x": b"x"}, "outside the package folder"),
         "twice": ({"h/DESCRIPTION": desc}, "appears twice"),
+        "file_then_dir": ({"h/DESCRIPTION": desc, "h/R": b"a file", "h/R/x.R": b"x"}, "appears twice"),
     }
     before = tree_hash(library.root.parent)
     for label, (files, message) in cases.items():
@@ -188,3 +189,22 @@ def test_disk_full_is_a_clear_error_and_the_library_is_unchanged(tmp_path: Path)
         assert tree_hash(lib.root.parent) == before
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_plan_whose_last_rename_fails_is_rolled_back(tmp_path: Path, library: Library) -> None:
+    install(library, build(Pkg("p", "1.0"), tmp_path / "v1"), "p", "1.0")
+    before = tree_hash(library.root.parent)
+    with library.locked():
+        prepared = []
+        for pkg in (Pkg("p", "2.0"), Pkg("q", "1.0")):
+            staging = library.staging()
+            folder = archive.unpack(build(pkg, tmp_path / pkg.version), staging, name=pkg.name)
+            prepared.append(library.prepare(folder, name=pkg.name, version=pkg.version, source="t"))
+        shutil.rmtree(prepared[1].folder)  # the second can't be moved in
+        with pytest.raises(FileNotFoundError):
+            library.commit_all(prepared)
+        assert library.versions() == {"keep": "1.0", "p": "1.0"}  # p 2.0 was taken back out
+        assert prepared[0].folder.is_dir()
+        for item in prepared:
+            shutil.rmtree(item.folder.parent, ignore_errors=True)
+    assert tree_hash(library.root.parent) == before

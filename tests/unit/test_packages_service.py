@@ -46,7 +46,7 @@ def test_install_a_versioned_chain_over_http(tmp_path: Path, repo: RepoServer) -
     assert svc.library.versions() == {"a": "1.0", "b": "1.1", "c": "0.5"}
     assert {p.source for p in svc.installed()} == {repo.url}
     phases = [(e.package, e.phase) for e in events if e.phase != "download"]
-    assert phases[-2:] == [("a", "install"), ("a", "done")]
+    assert phases.index(("a", "install")) < phases.index(("a", "done")) and phases[-1] == ("a", "done")
     assert any(e.phase == "download" and e.done == e.total for e in events)
 
 
@@ -73,6 +73,7 @@ def test_index_uses_etag_and_the_last_good_index_works_offline(tmp_path: Path, r
     svc.refresh()
     gets = repo.gets(f"{BIN}/PACKAGES.gz")
     assert len(gets) == 2 and gets[1][2].get("If-None-Match") and gets[1][2].get("If-Modified-Since")
+    assert [st for path, st in repo.statuses if path == f"{BIN}/PACKAGES.gz"] == [200, 304]
     svc.install(svc.plan(["a"]))
     repo.stop()
     again = service_for(tmp_path, repo.url)  # a new process: index and archives from disk
@@ -255,3 +256,36 @@ def test_not_found_says_which_sources_were_unreachable(tmp_path: Path, repo: Rep
     fresh = service_for(tmp_path, repo.url, name="never-online")
     with pytest.raises(NotFoundError, match=rf"{repo.url} \(index unreachable: .*\), cache$"):
         fresh.plan(["a"])
+
+
+def test_set_sources_takes_effect_on_next_use(tmp_path: Path, repo: RepoServer) -> None:
+    folder = tmp_path / "flat"
+    build(Pkg("onlylocal", "1.0"), folder)
+    svc = service_for(tmp_path, repo.url)
+    assert "onlylocal" not in {c.name for c in svc.available()}
+    svc.set_sources([sources.SourceConfig("local", str(folder)), sources.SourceConfig("repo", repo.url)])
+    assert {c.name for c in svc.available()} == {"onlylocal", "a", "b", "c", "lonely"}
+    assert [s.source for s in svc.statuses] == [str(folder), repo.url, "cache"]
+
+
+def test_a_repository_of_sources_only_is_fine_and_a_wrong_url_says_so(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "cranlike", [Pkg("pure", built=None)])
+    (tmp_path / "nothing").mkdir()
+    with RepoServer(root) as cran, RepoServer(tmp_path / "nothing") as empty:
+        svc = service_for(tmp_path, cran.url, empty.url)
+        good, bad, _cache = svc.refresh()
+        assert good.ok and not good.stale and good.error is None and good.count == 1
+        assert not bad.ok and bad.error == (f"no package index at {empty.url}/bin/emscripten/contrib/4.6 "
+                                            f"or {empty.url}/src/contrib")
+
+
+def test_a_download_that_breaks_off_is_a_clear_error(tmp_path: Path, repo: RepoServer) -> None:
+    svc = service_for(tmp_path, repo.url)
+    svc.install(svc.plan(["c"]))
+    before = tree_hash(svc.library.root.parent)
+    repo.cut[f"{BIN}/b_1.1.tgz"] = 100
+    with pytest.raises(OfflineError, match=r"the download of 'b' from .* broke off"):
+        svc.install(svc.plan(["a"]))
+    assert tree_hash(svc.library.root.parent) == before
+    assert not list((tmp_path / "svc" / "cache" / "archives").glob("b_*"))
+    assert not list((tmp_path / "svc" / "cache" / "archives").glob(".download-*"))

@@ -3,7 +3,10 @@
 R in the worker is untrusted: it can only name packages, versions and sources the configured
 sources (or the repositories it passed as ``repos``, http(s) only) actually offer; it never
 hands Python a path or URL to fetch or write. Every reply is JSON; a failure is
-``{"error": message, "type": class}`` with a message R shows as is. Stdlib + core only.
+``{"error": message, "type": class}`` with a message R shows as is (status 200 for a package
+error such as NotFoundError or ChecksumError, 400 for a malformed request, type "BadRequest").
+Installs run in the server thread that answers, one at a time (the library's queue); progress
+goes to the ``progress`` callback from that thread. Stdlib + core only.
 
 Requests (POST JSON to ``/<secret>/api/packages``; the URL secret is checked before the body
 is read, by LocalServer):
@@ -24,7 +27,7 @@ is read, by LocalServer):
   {"op": "install_built", "package", "version", "source", "blob"} → {"installed": installed}
         (blob: the built package as a .tgz uploaded to api/blob; checked like any binary)
   {"op": "install_file", "filename", "blob", "dependencies"?} → {"plan": [item]} (then install_one /
-        stage_source each item; the file's item has source = its saved path)
+        fetch_source each item, without "repos"; the file's item has source = its saved path)
   {"op": "remove", "pkgs": [..]}                    → {"removed": [..]}
 item = {package, version, source, kind, size, title, required_by};
 installed = {package, version, title, source, path}.
@@ -83,23 +86,25 @@ class PackagesRoute:
     def handle(self, body: bytes, headers: Mapping[str, str]) -> Reply:
         try:
             request = json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return _json({"error": "the request is not valid JSON", "type": "BadRequest"}, 400)
+        try:
             if not isinstance(request, dict) or not isinstance(request.get("op"), str):
                 raise BadRequest("expected a JSON object with 'op'")
             method = getattr(self, f"_op_{request['op']}", None)
             if method is None:
-                raise BadRequest(f"unknown op {request['op']!r}")
+                raise BadRequest(f"unknown op {request['op'][:40]!r}")
             result = method(request)
-            if isinstance(result, bytes):
-                return 200, "application/gzip", result
-            return _json(result)
-        except (ValueError, UnicodeDecodeError, RecursionError, BadRequest) as exc:
-            message = str(exc) if isinstance(exc, BadRequest) else "the request is not valid JSON"
-            return _json({"error": message, "type": "BadRequest"}, 400)
+        except BadRequest as exc:
+            return _json({"error": str(exc), "type": "BadRequest"}, 400)
         except PackageError as exc:
             return _json({"error": str(exc), "type": type(exc).__name__})
         except OSError as exc:
             logger.warning("package operation failed: %s", exc)
             return _json({"error": f"the package operation failed: {exc.strerror or exc}", "type": "OSError"})
+        if isinstance(result, bytes):
+            return 200, "application/gzip", result
+        return _json(result)
 
     # ---- validation ------------------------------------------------------------------------
     def _service(self, request: dict) -> PackageService:
@@ -140,7 +145,9 @@ class PackagesRoute:
         raise BadRequest("dependencies must be null, true, false or field names")
 
     def _item(self, service: PackageService, request: dict):
-        name = self._names({"p": request.get("package")}, "p")[0]
+        name = request.get("package")
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise BadRequest("package must be a package name")
         version, source = request.get("version"), request.get("source")
         if not isinstance(version, str) or not isinstance(source, str):
             raise BadRequest("version and source must be strings")

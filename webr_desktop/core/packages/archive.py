@@ -104,8 +104,8 @@ def unpack(archive: Path, staging: Path, *, name: str, limits: Limits = Limits()
                 os.chmod(target, mode)
     except ArchiveError:
         raise
-    except FileExistsError:
-        raise ArchiveError(f"{label} is hostile: a file appears twice in it") from None
+    except (FileExistsError, IsADirectoryError, NotADirectoryError):
+        raise ArchiveError(f"{label} is hostile: a path appears twice in it (as a file and again)") from None
     except OSError as exc:
         if exc.errno in NO_SPACE:
             raise DiskFullError(f"not enough disk space to install '{name}' (it needs {total // 1024} KiB "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import http.client
 import os
 import urllib.error
 import urllib.request
@@ -90,6 +91,9 @@ def _download(candidate: Candidate, cache: PackageCache, on_bytes: Bytes | None,
                 done += len(chunk)
                 if on_bytes is not None:
                     on_bytes(done, total)
+        if length and length.isdigit() and done != int(length):
+            raise OfflineError(f"the download of '{candidate.name}' from {candidate.source} broke off after "
+                               f"{done} of {length} bytes; nothing was installed")
         md5 = digest.hexdigest()
         if candidate.md5 and md5 != candidate.md5.lower():
             raise ChecksumError(f"checksum mismatch for '{candidate.name}' {candidate.version} from "
@@ -100,6 +104,9 @@ def _download(candidate: Candidate, cache: PackageCache, on_bytes: Bytes | None,
         if exc.errno in NO_SPACE_ERRNOS:
             raise DiskFullError(f"no disk space left to download '{candidate.name}'; the library is unchanged") from None
         raise OfflineError(f"the download of '{candidate.name}' from {candidate.source} broke off ({exc})") from None
+    except http.client.HTTPException as exc:  # IncompleteRead: the server hung up mid-body
+        raise OfflineError(f"the download of '{candidate.name}' from {candidate.source} broke off "
+                           f"({type(exc).__name__}); nothing was installed") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -3,8 +3,9 @@
 A package is unpacked into a staging folder beside the library (``<library>/../.work``, same
 file system, never inside the tree R reads), checked there, and moved in with ``os.rename``; an
 older version is first renamed aside and deleted only after the new one is in place, and put
-back if that fails. So a failed or interrupted install leaves the library byte-for-byte as it
-was. One install or removal runs at a time: a lock per library within this process, and a
+back if that fails; the packages of one plan move in together and are taken back out if any
+rename fails. So a failed install leaves the library byte-for-byte as it was (a killed one
+leaves every package whole: the next lock holder puts back what was set aside). One install or removal runs at a time: a lock per library within this process, and a
 file lock (``fcntl``, POSIX) between processes (the app and ``webr-desktop packages``).
 A stamp file records the webR and R versions the library was made for.
 """
@@ -49,6 +50,14 @@ class InstalledPackage:
     def as_json(self) -> dict[str, object]:
         return {"package": self.name, "version": self.version, "title": self.title,
                 "source": self.source, "path": str(self.path)}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A checked package folder in staging, ready to be renamed into the library."""
+
+    folder: Path
+    package: InstalledPackage
 
 
 class Library:
@@ -149,10 +158,10 @@ class Library:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
-    def commit(self, folder: Path, *, name: str, version: str | None, source: str,
-               kind: str = BINARY) -> InstalledPackage:
-        """Check a package folder already on the library's file system and move it into place.
-        Used for unpacked archives and for trees the R side built from source packages."""
+    def prepare(self, folder: Path, *, name: str, version: str | None, source: str,
+                kind: str = BINARY) -> Prepared:
+        """Check a package folder on the library's file system (unpacked archive, or a tree R
+        built) and note its source in its DESCRIPTION; nothing in the library changes."""
         if not versions.valid_name(name):
             raise PackageError(f"{name!r} is not a valid package name")
         archive.check_tree_safe(folder)
@@ -164,20 +173,41 @@ class Library:
             if exc.errno in archive.NO_SPACE:
                 raise DiskFullError(f"no disk space left to install '{name}'; the library is unchanged") from None
             raise
-        target = self.root / name
-        if target.exists():
-            aside = Path(tempfile.mkdtemp(prefix="aside-", dir=self.work))
-            os.rename(target, aside / name)
-            try:
-                os.rename(folder, target)
-            except BaseException:
-                os.rename(aside / name, target)
-                raise
+        return Prepared(folder, InstalledPackage(name, record.get("Version", ""),
+                                                 " ".join(record.get("Title", "").split()), source, self.root / name))
+
+    def commit_all(self, prepared: list[Prepared]) -> list[InstalledPackage]:
+        """Rename every prepared package into place, old versions aside first; if any rename
+        fails, the ones already done are undone, so the plan lands whole or not at all."""
+        aside = Path(tempfile.mkdtemp(prefix="aside-", dir=self.work))
+        done: list[tuple[Prepared, bool]] = []
+        try:
+            for item in prepared:
+                target = item.package.path
+                had_old = target.exists()
+                if had_old:
+                    os.rename(target, aside / item.package.name)
+                try:
+                    os.rename(item.folder, target)
+                except BaseException:
+                    if had_old:
+                        os.rename(aside / item.package.name, target)
+                    raise
+                done.append((item, had_old))
+        except BaseException:
+            for item, had_old in reversed(done):
+                os.rename(item.package.path, item.folder)
+                if had_old:
+                    os.rename(aside / item.package.name, item.package.path)
+            raise
+        finally:
             shutil.rmtree(aside, ignore_errors=True)
-        else:
-            os.rename(folder, target)
-        return InstalledPackage(name, record.get("Version", ""), " ".join(record.get("Title", "").split()),
-                                source, target)
+        return [item.package for item in prepared]
+
+    def commit(self, folder: Path, *, name: str, version: str | None, source: str,
+               kind: str = BINARY) -> InstalledPackage:
+        """``prepare`` then ``commit_all`` for one package; call while holding ``locked``."""
+        return self.commit_all([self.prepare(folder, name=name, version=version, source=source, kind=kind)])[0]
 
     def remove(self, name: str) -> bool:
         """Remove one package (False if it isn't here); call while holding ``locked``."""

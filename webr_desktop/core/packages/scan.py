@@ -19,6 +19,7 @@ from webr_desktop.core.packages.errors import ArchiveError
 
 ARCHIVE_SUFFIXES = (".tgz", ".tar.gz")
 MAX_DESCRIPTION = 1024 * 1024
+MAX_TOTAL = 2 * 1024 * 1024 * 1024  # as archive.Limits: past this it's a bomb, not a package
 
 
 def is_archive_name(name: str) -> bool:
@@ -44,9 +45,13 @@ def describe(path: Path) -> dict[str, str]:
     description: bytes | None = None
     top: str | None = None
     has_src = has_libs = False
+    total = 0
     try:
         with tarfile.open(path, "r|*") as tar:
             for member in tar:
+                total += member.size
+                if total > MAX_TOTAL:
+                    raise ArchiveError(f"{path.name} unpacks to more than {MAX_TOTAL} bytes: not indexed")
                 parts = member.name.lstrip("./").split("/")
                 if not parts or not parts[0]:
                     continue

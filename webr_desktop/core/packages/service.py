@@ -68,8 +68,9 @@ class PackageService:
     @classmethod
     def from_config(cls, *, config_file: Path | None = None, library_root: Path | None = None,
                     cache_root: Path | None = None, repos: Sequence[str] | None = None,
-                    webr_version: str | None = None) -> PackageService:
-        """The service over the user's saved sources, or over ``repos`` (URLs/folders) instead."""
+                    webr_version: str | None = None, r_version: str = resolver.R_VERSION) -> PackageService:
+        """The service over the user's saved sources, or over ``repos`` (URLs/folders) instead;
+        the versions go into the library's stamp (and R's into ``R (>= x)`` checks)."""
         cache_root = Path(cache_root or paths.package_cache_dir())
         if repos is not None:
             configs = [sources.SourceConfig("repo" if r.startswith(("http://", "https://")) else "local", r)
@@ -77,8 +78,17 @@ class PackageService:
         else:
             configs = sources.load_config(Path(config_file or paths.package_sources_file()))
         opened = [open_source(c, cache_root) for c in configs if c.enabled]
-        library = Library(Path(library_root or paths.package_library_dir()), webr_version=webr_version)
-        return cls(library, opened, PackageCache(cache_root))
+        library = Library(Path(library_root or paths.package_library_dir()), webr_version=webr_version,
+                          r_version=r_version)
+        return cls(library, opened, PackageCache(cache_root), r_version=r_version)
+
+    def set_sources(self, configs: Sequence[sources.SourceConfig]) -> None:
+        """Use these sources from now on (Packages ▸ Repositories… saved a new order); the
+        indexes load again on next use. The cache stays last."""
+        opened = [open_source(c, self.cache.root) for c in configs if c.enabled]
+        with self._lock:
+            self._sources = [*opened, self.cache]
+            self._loaded_at = None
 
     def with_repos(self, repos: Sequence[str]) -> PackageService:
         """A service over other repositories (``install.packages(repos = ...)``) that shares
@@ -98,7 +108,7 @@ class PackageService:
         for candidate in [*found, *(c for cs in self._files.values() for c in cs)]:
             if _valid(candidate):
                 by_name.setdefault(candidate.name, []).append(candidate)
-        order = [s.source for s in statuses]
+        order = self.order
         newest = [resolver.newest_first(cs, order)[0] for cs in by_name.values()]
         with self._lock:
             self._statuses, self._by_name = statuses, by_name
@@ -194,28 +204,29 @@ class PackageService:
                                f"from R (install.packages() in the app's console)")
         first = plan[0].name if plan else ""
         with self.library.locked(lambda: report(Progress(first, "queued"))):
-            staged: list[tuple[PlanItem, Path, Path]] = []
+            staged: list[Path] = []
+            prepared = []
+            current = first
             try:
                 for item in plan:
+                    current = item.name
                     path = self._obtain(item, report)
                     report(Progress(item.name, "unpack"))
-                    staging = self.library.staging()
-                    staged.append((item, staging, Path()))
-                    folder = archive.unpack(path, staging, name=item.name)
-                    archive.check_package(folder, name=item.name, version=item.version, kind=BINARY)
-                    staged[-1] = (item, staging, folder)
-                done = []
-                for item, _staging, folder in staged:
+                    staged.append(self.library.staging())
+                    folder = archive.unpack(path, staged[-1], name=item.name)
+                    prepared.append(self.library.prepare(folder, name=item.name, version=item.version,
+                                                         source=_origin(item.candidate)))
+                for item in plan:
                     report(Progress(item.name, "install"))
-                    done.append(self.library.commit(folder, name=item.name, version=item.version,
-                                                    source=_origin(item.candidate)))
+                done = self.library.commit_all(prepared)
+                for item in plan:
                     report(Progress(item.name, "done"))
                 return done
             except PackageError as exc:
-                report(Progress(first, "error", message=str(exc)))
+                report(Progress(current, "error", message=str(exc)))
                 raise
             finally:
-                for _item, staging, _folder in staged:
+                for staging in staged:
                     shutil.rmtree(staging, ignore_errors=True)
 
     def _obtain(self, item: PlanItem, report: ProgressCallback) -> Path:

@@ -12,11 +12,14 @@ cache, never written into the user's folder). The package cache (``cache``) come
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import hashlib
 import json
 import logging
+import os
 import shutil
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -34,7 +37,7 @@ R_MINOR = "4.6"
 BINARY_SUBDIR = f"bin/emscripten/contrib/{R_MINOR}"
 SOURCE_SUBDIR = "src/contrib"
 DEFAULT_REPO = "https://repo.r-wasm.org"
-INDEX_TIMEOUT = 20.0
+INDEX_TIMEOUT = 15.0  # an unreachable repository costs this once per refresh (max_age)
 USER_AGENT = "webR-Desktop (packages)"
 
 
@@ -100,56 +103,72 @@ class RepoSource:
 
     def load(self, *, refresh: bool = True) -> tuple[IndexStatus, list[Candidate]]:
         """Fetch the indexes if ``refresh`` (a 304 keeps the saved one), else use the saved ones.
-        Unreachable: the saved indexes, marked stale. The binary index is required; a missing
-        ``src/contrib`` index just means no source packages."""
+        Unreachable: the saved indexes, marked stale. A repository may have binaries, sources
+        or both (a 404 means it has none of that kind); having neither is an error."""
         found: list[Candidate] = []
-        error: str | None = None
+        errors: list[str] = []
         fetched: list[float] = []
-        ok = False
+        stale = unreachable = False
+        missing = 0
         for subdir, kind in ((BINARY_SUBDIR, BINARY), (SOURCE_SUBDIR, SOURCE)):
             folder = self._root / ("bin" if kind == BINARY else "src")
             meta = _read_meta(folder)
-            if refresh or meta is None:
+            if unreachable:  # same host: don't wait for a second timeout
+                stale |= meta is not None
+            elif refresh or meta is None:
                 try:
                     meta = self._fetch(folder, subdir, meta)
                 except urllib.error.HTTPError as exc:
-                    if kind == BINARY:
-                        error = f"no index at {self.url}/{subdir} (HTTP {exc.code})"
-                    meta = None  # a 404 means the repository has none: forget the old one
+                    if exc.code != 404:
+                        errors.append(f"{subdir}: HTTP {exc.code} {exc.reason}")
+                    missing += 1
+                    meta = None  # the repository has none (any more): forget the saved one
                     shutil.rmtree(folder, ignore_errors=True)
                 except (OSError, dcf.DcfError) as exc:
-                    if kind == BINARY or meta is not None:
-                        error = f"index unreachable: {getattr(exc, 'reason', exc)}"
+                    if meta is not None or kind == BINARY:
+                        errors.append(f"index unreachable: {getattr(exc, 'reason', exc)}")
+                    stale |= meta is not None
+                    unreachable = not isinstance(exc, dcf.DcfError)
                     logger.info("%s: %s", self.url, exc)
             if meta is None:
                 continue
             try:
                 found.extend(self._candidates(folder / "PACKAGES", subdir, kind))
             except (OSError, dcf.DcfError) as exc:
-                error = f"saved index unreadable: {exc}"
+                errors.append(f"saved index unreadable: {exc}")
                 continue
-            ok = True
             fetched.append(meta.get("fetched_at") or 0.0)
-        status = IndexStatus(self.label, ok, stale=ok and error is not None, error=error,
+        ok = bool(fetched)
+        if missing == 2:
+            errors.append(f"no package index at {self.url}/{BINARY_SUBDIR} or {self.url}/{SOURCE_SUBDIR}")
+        error = "; ".join(dict.fromkeys(errors)) or None
+        status = IndexStatus(self.label, ok, stale=ok and stale, error=error,
                              fetched_at=min(fetched) if fetched else None, count=len(found))
         return status, found
 
     def _candidates(self, index: Path, subdir: str, kind: str) -> list[Candidate]:
+        """The saved index's candidates, parsed again only when the file changed."""
         st = index.stat()
-        stamp = (st.st_mtime_ns, st.st_size)
         memo = self._parsed.get(subdir)
-        if memo is not None and memo[0] == stamp:
+        if memo is not None and memo[0] == (st.st_mtime_ns, st.st_size):
             return memo[1]
+        return self._remember(index, subdir, self._build(dcf.read_file(index), subdir, kind))
+
+    def _build(self, records: list[dict[str, str]], subdir: str, kind: str) -> list[Candidate]:
         suffix = ".tgz" if kind == BINARY else ".tar.gz"
         out = []
-        for record in dcf.read_file(index):
+        for record in records:
             if (file := _file_name(record, suffix)) is None:
                 continue
             location = f"{self.url}/{subdir}/{urllib.parse.quote(file, safe='')}"
             if (candidate := _candidate(record, self.label, kind, location)) is not None:
                 out.append(candidate)
-        self._parsed[subdir] = (stamp, out)
         return out
+
+    def _remember(self, index: Path, subdir: str, found: list[Candidate]) -> list[Candidate]:
+        st = index.stat()
+        self._parsed[subdir] = ((st.st_mtime_ns, st.st_size), found)
+        return found
 
     def _fetch(self, folder: Path, subdir: str, meta: dict | None) -> dict:
         """GET PACKAGES.gz (then PACKAGES); saves it and returns the new meta, or the old on 304.
@@ -178,7 +197,8 @@ class RepoSource:
                 continue
             records = dcf.parse_bytes(body)  # refuse to save an index we can't read
             folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(folder / "PACKAGES", dcf.format_records(records))
+            _write_bytes_atomic(folder / "PACKAGES", body)  # as served (maybe gzip'd): read_file knows
+            self._remember(folder / "PACKAGES", subdir, self._build(records, subdir, kind_of_subdir(subdir)))
             meta = {
                 "url": self.url, "file": name, "etag": headers.get("ETag"),
                 "last_modified": headers.get("Last-Modified") or email.utils.formatdate(usegmt=True),
@@ -196,6 +216,22 @@ def _file_name(record: dict[str, str], suffix: str) -> str | None:
     if "/" in file or "\\" in file or file.startswith(".") or "\0" in file:
         return None
     return file
+
+
+def kind_of_subdir(subdir: str) -> str:
+    return BINARY if subdir == BINARY_SUBDIR else SOURCE
+
+
+def _write_bytes_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _read_meta(folder: Path) -> dict | None:
