@@ -254,3 +254,30 @@ def test_a_checksum_mismatch_is_refused(qtbot, env: Env) -> None:
         env.repo.overrides.clear()
     assert "Error: checksum mismatch for 'iterators' 1.0.14" in err and "nothing was installed" in err, err
     assert tree_hash(env.library) == before
+
+
+def test_the_console_offer_installs_with_one_click(qtbot, env: Env, tmp_path: Path) -> None:
+    from webr_desktop.app.panes.console import connect_package_offers
+    from webr_desktop.core.history import History
+    from webr_desktop.ui.console.console_pane import ConsolePane
+
+    console = ConsolePane(env.driver.session, History(tmp_path / "history.txt"))
+    qtbot.addWidget(console)
+    console.resize(760, 360)
+    console.show()
+    connect_package_offers(console, env.model, env.driver.session)
+    with qtbot.waitSignal(env.model.sig_install_offered, timeout=30_000):
+        env.run(qtbot, "library(codetools)")
+    qtbot.waitUntil(console.offer_bar.isVisible, timeout=5_000)
+    assert console.offer_bar.accept_button.text() == "Install codetools"
+    console.grab().save(str(Path(os.environ.get("WD_SHOTS", tmp_path)) / "console-offer.png"))
+    assert not (env.library / "codetools").exists()  # nothing until the click
+    prompts = env.driver.prompts
+    console.offer_bar.accept_button.click()
+    qtbot.waitUntil(lambda: (env.library / "codetools" / "DESCRIPTION").is_file(), timeout=INSTALL_TIMEOUT)
+    qtbot.waitUntil(lambda: env.driver.prompts > prompts and env.driver.session.state is SessionState.IDLE,
+                    timeout=INSTALL_TIMEOUT)
+    assert not console.offer_bar.isVisible()
+    out, err = env.run(qtbot, "library(codetools); cat(exists('findGlobals'))")
+    assert out == "TRUE", err
+    console.close()

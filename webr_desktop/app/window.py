@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from webr_desktop.app.panes.console import add_console
+from webr_desktop.app.panes.console import add_console, connect_package_offers
 from webr_desktop.app.panes.data import add_data_viewer
 from webr_desktop.app.panes.editor import add_editor
 from webr_desktop.app.panes.environment import add_environment
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from webr_desktop.core.history import History
     from webr_desktop.core.recent_folders import RecentFolders
+    from webr_desktop.models.package_session import PackageSession
     from webr_desktop.models.project import ProjectService
     from webr_desktop.net.progress import DownloadProgress
     from webr_desktop.net.proxy import NetworkService
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 def build_window(
     session: RSession, project: ProjectService, settings: QSettings, history: History, recent: RecentFolders,
     network: NetworkService | None = None, downloads: DownloadProgress | None = None,
+    packages: PackageSession | None = None,
 ) -> tuple[MainWindow, ConsolePane]:
     """The main window with its panes, wired to the session, the project folders and networking.
 
@@ -67,6 +69,8 @@ def build_window(
     window.files.sig_paths_deleted.connect(window.editor.mark_deleted)
     window.files.sig_open_folder_requested.connect(window.folder_menu.choose_folder)
     window.environment.sig_view_requested.connect(window.data_service.open_name)
+    if packages is not None:
+        connect_package_offers(console, packages, session)
 
     window.raise_side_pane("Files" if project.folder else "Plots")  # Help waits until R shows a page
     window.restore_layout()
