@@ -83,7 +83,11 @@ def env(qapp, runtime_info, tmp_path_factory) -> Iterator[Env]:
     make_repo(root, source_chain())
     repo = RepoServer(root)
     save_config(paths.package_sources_file(), [])  # a second process has no repository configured
-    service = PackageService.from_config(repos=[repo.url])
+    local = work / "local"  # a flat folder of archives, a configured source of its own
+    from tests.fixtures.packages import build
+
+    build(Pkg("ee", "1.0", imports="cc", built=None), local)
+    service = PackageService.from_config(repos=[repo.url, str(local)])
     shutil.rmtree(service.library.root, ignore_errors=True)
     server = start_server(runtime_info)
     session = new_session(server.url(PAGE_PATH), server.blobs)
@@ -175,14 +179,13 @@ def test_library_of_a_missing_package_offers_to_install_it(qtbot, env: Env) -> N
 
 
 def test_the_cache_installs_offline_and_restart_and_a_second_process_load_it(qtbot, env: Env) -> None:
-    env.run(qtbot, 'install.packages("R6")')
+    mirror = RepoServer(env.repo.root)  # a repository of its own, to take away
+    env.run(qtbot, f'install.packages("R6", repos = "{mirror.url}")')
     env.run(qtbot, 'remove.packages("R6")')
-    env.repo.stop()  # the repository is gone: the index and the archive come from the cache
-    try:
-        out, err = env.run(qtbot, 'install.packages("R6"); library(R6); cat(R6Class("P", public = list(x = 7))$new()$x)')
-        assert out == "7", err
-    finally:
-        env.repo = RepoServer(env.repo.root)
+    mirror.stop()  # gone: the index and the archive come from the cache
+    out, err = env.run(qtbot, f'install.packages("R6", repos = "{mirror.url}"); library(R6); '
+                              'cat(R6Class("P", public = list(x = 7))$new()$x)')
+    assert out == "7", err
     env.restart(qtbot)
     out, err = env.run(qtbot, 'library(R6); cat(R6Class("Q", public = list(y = 8))$new()$y)')
     assert out == "8", err
@@ -193,6 +196,12 @@ def test_the_cache_installs_offline_and_restart_and_a_second_process_load_it(qtb
     )
     assert child.returncode == 0, child.stderr
     assert child.stdout.strip() == "9 /home/web_user/R/wasm32-unknown-emscripten-library/4.6"
+
+
+def test_install_from_a_local_folder(qtbot, env: Env) -> None:
+    out, err = env.run(qtbot, 'install.packages("ee"); library(ee); cat(ee_hello())')
+    assert f"trying ee 1.0 (source) from {env.work / 'local'}" in err
+    assert out == "hello from ee 1.0", err
 
 
 def test_install_from_a_file_with_repos_null(qtbot, env: Env) -> None:
@@ -281,3 +290,31 @@ def test_the_console_offer_installs_with_one_click(qtbot, env: Env, tmp_path: Pa
     out, err = env.run(qtbot, "library(codetools); cat(exists('findGlobals'))")
     assert out == "TRUE", err
     console.close()
+
+
+def test_two_installs_queue(qtbot, env: Env) -> None:
+    """An install from R waits for one already running (here: the pane's, holding the library)."""
+    phases: list[tuple[str, str]] = []
+    env.model.sig_progress.connect(lambda e: phases.append((e.get("package"), e.get("phase"))))
+    with env.service.library.locked():  # another install is under way
+        with qtbot.waitSignal(env.model.sig_progress, timeout=30_000,
+                              check_params_cb=lambda e: e.get("phase") == "queued"):
+            env.driver.session.write_console('webr::install("iterators")')
+        assert env.driver.session.state is not SessionState.IDLE  # R waits its turn
+        assert not (env.library / "iterators").exists()
+    qtbot.waitUntil(lambda: (env.library / "iterators" / "DESCRIPTION").is_file(), timeout=INSTALL_TIMEOUT)
+    qtbot.waitUntil(lambda: env.driver.session.state is SessionState.IDLE, timeout=INSTALL_TIMEOUT)
+    assert ("iterators", "queued") in phases and ("iterators", "done") in phases
+    out, err = env.run(qtbot, "library(iterators); cat(nextElem(iter(1:3)))")
+    assert out == "1", err
+
+
+def test_available_packages_and_notes_for_arguments_that_change_nothing(qtbot, env: Env) -> None:
+    out, err = env.run(qtbot, 'a <- available.packages(); cat(nrow(a) >= 10, a["R6", "Version"], '
+                              'all(c("Package", "Depends", "Imports", "MD5sum", "Repository") %in% colnames(a)))')
+    assert out == "TRUE 2.5.1 TRUE", err
+    out, err = env.run(qtbot, 'install.packages("R6", lib = "/tmp/elsewhere", Ncpus = 4, quiet = TRUE)')
+    assert "Note: install.packages() in webR Desktop ignores 'Ncpus' (no effect here)." in err
+    assert "lib = '/tmp/elsewhere' is not used" in err
+    out, err = env.run(qtbot, 'remove.packages("stats")')
+    assert "Error: 'stats' is part of webR's built-in library, which can't be changed" in err

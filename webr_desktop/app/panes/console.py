@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QObject
+
 from webr_desktop.core.rcode import r_string
 
 if TYPE_CHECKING:
@@ -27,15 +29,24 @@ def connect_package_offers(console: ConsolePane, packages: PackageSession, sessi
     """R's package offers as one-click actions above the console's input: install a package
     ``library()`` didn't find (the click types ``install.packages("foo")``, so R shows its own
     progress), or restart R after a package it had loaded was updated or removed."""
+    _PackageOffers(console, packages, session)
 
-    def offer_install(package: str, source: str) -> None:
-        console.show_offer(f"Package '{package}' is not installed; {source} has it.", f"Install {package}",
-                           lambda: console.submit(f"install.packages({r_string(package)})"))
 
-    def offer_restart(names: list[str]) -> None:
+class _PackageOffers(QObject):
+    """Bound slots owned by the console, so the links die with it."""
+
+    def __init__(self, console: ConsolePane, packages: PackageSession, session: RSession) -> None:
+        super().__init__(console)
+        self._console = console
+        self._session = session
+        packages.sig_install_offered.connect(self._on_install_offered)
+        packages.sig_restart_suggested.connect(self._on_restart_suggested)
+
+    def _on_install_offered(self, package: str, source: str) -> None:
+        self._console.show_offer(f"Package '{package}' is not installed; {source} has it.", f"Install {package}",
+                                 lambda: self._console.submit(f"install.packages({r_string(package)})"))
+
+    def _on_restart_suggested(self, names: list[str]) -> None:
         which = ", ".join(f"'{n}'" for n in names)
-        console.show_offer(f"{which} changed while loaded: restart R to use the library as it is now.",
-                           "Restart R", session.restart)
-
-    packages.sig_install_offered.connect(offer_install)
-    packages.sig_restart_suggested.connect(offer_restart)
+        self._console.show_offer(f"{which} changed while loaded: restart R to use the library as it is now.",
+                                 "Restart R", self._session.restart)
