@@ -16,8 +16,8 @@ index_load_20k_ms    = the first load of that 20,000-entry index from loopback (
                        save, search index built).
 index_reload_20k_ms  = a refresh after that: a 304, the parsed index reused, search index rebuilt.
 
-The R-side numbers (library_ms, library_ratio, source_build_ms, install through R) need webR
-and are added by the R side's benchmark.
+The R-side numbers (library_ms, library_ratio, source_build_ms, install through R's
+install.packages()) need webR: bench/packages_r.py takes them in the same run (--no-r skips).
 
 Usage: .venv/bin/python bench/packages.py [--runs N]
 """
@@ -118,6 +118,7 @@ def bench_install(work: Path, runs: int) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-r", action="store_true", help="host side only (no webR)")
     args = parser.parse_args()
     private_env()
     with tempfile.TemporaryDirectory(prefix="bench-packages-") as tmp:
@@ -126,7 +127,14 @@ def main() -> None:
         result: dict[str, object] = {"index_search_ms": rnd(search_ms, 3), "index_load_20k_ms": rnd(first_ms),
                                      "index_reload_20k_ms": rnd(reload_ms)}
         result.update(bench_install(work, args.runs))
-    result["goals"] = {"index_search_ms": "< 50", "install_local_ms": "< 3000"}
+    if not args.no_r:
+        from packages_r import bench_r
+
+        try:
+            result.update(bench_r(args.runs))
+        except AptUnavailable as exc:
+            result["r_side"] = f"skipped: {exc}"
+    result["goals"] = {"index_search_ms": "< 50", "install_local_ms": "< 3000", "library_ratio": "<= 1.5"}
     emit_json(result)
 
 

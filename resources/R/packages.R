@@ -250,7 +250,7 @@ local({
                        paste(sQuote(builtin, FALSE), collapse = ", "), if (length(builtin) > 1L) "are" else "is"))
     }
     if (!all(here)) {
-      pkg_stop(sprintf("there is no package called %s in %s", paste(sQuote(pkgs[!here], FALSE), collapse = ", "),
+      pkg_stop(sprintf("%s not installed in %s", paste(sQuote(pkgs[!here], FALSE), collapse = ", "),
                        sQuote(st$root, FALSE)))
     }
     message(sprintf("Removing %s from %s", if (length(pkgs) > 1L) "packages" else "package", sQuote(st$root, FALSE)))

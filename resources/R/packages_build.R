@@ -35,9 +35,7 @@ local({
     for (f in c("NAMESPACE", "LICENSE", "LICENCE", "NEWS", "NEWS.md", "README.md")) {
       if (file.exists(f)) file.copy(f, instdir, overwrite = TRUE)
     }
-    stamp <- paste0("R ", paste(R.version$major, R.version$minor, sep = "."), "; ; ",
-                    format(Sys.time(), "%Y-%m-%d %H:%M:%S", tz = "UTC"), " UTC; unix")
-    step("writing its DESCRIPTION", pkg, tools:::.install_package_description(".", instdir, stamp))
+    step("writing its DESCRIPTION", pkg, tools:::.install_package_description(".", instdir))
     if (!file.exists(file.path(instdir, "NAMESPACE"))) {
       if (dir.exists("R")) pkg_stop(sprintf("package %s has R code but no NAMESPACE file", sQuote(pkg, FALSE)))
       writeLines("## package without R code", file.path(instdir, "NAMESPACE"))

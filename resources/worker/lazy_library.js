@@ -86,7 +86,7 @@
     },
   };
 
-  const BUNDLED = /^(DESCRIPTION|NAMESPACE|(Meta|R)\/[^/]+)$/;
+  const BUNDLED = /^(DESCRIPTION|NAMESPACE|(Meta|R)\/[^/]+)$/; // and not *.rdb (library_view.bundle)
   const segments = (path) => path.split('/').map(encodeURIComponent).join('/');
 
   const removeTree = (path) => {
@@ -118,7 +118,7 @@
       node.wdUrl = `${lib.base}${segments(`${name}/${rel}`)}`;
       Object.defineProperty(node, 'usedBytes', usedBytes);
       node.stream_ops = lazyOps;
-      if (BUNDLED.test(rel)) {
+      if (BUNDLED.test(rel) && !rel.endsWith('.rdb')) {
         node.wdGroup = group;
         group.nodes[rel] = node;
       }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from webr_desktop.app.panes.console import add_console
+from webr_desktop.app.panes.console import add_console, connect_package_offers
 from webr_desktop.app.panes.data import add_data_viewer
 from webr_desktop.app.panes.editor import add_editor
 from webr_desktop.app.panes.environment import add_environment
@@ -77,6 +77,8 @@ def build_window(
     window.files.sig_open_folder_requested.connect(window.folder_menu.choose_folder)
     window.environment.sig_view_requested.connect(window.data_service.open_name)
     window.packages.sig_restart_requested.connect(session.restart)  # an update or removal of a loaded package
+    if package_session is not None:  # R's own offers (missing package, Restart R) above the console's input
+        connect_package_offers(console, package_session, session)
 
     window.raise_side_pane("Files" if project.folder else "Plots")  # Help waits until R shows a page
     window.restore_layout()

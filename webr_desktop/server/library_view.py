@@ -38,8 +38,8 @@ def package_manifest(folder: Path) -> dict[str, list] | None:
     """``{"dirs": [rel, ...], "files": [[rel, size], ...]}`` for one installed package (parents
     before children), or None when it isn't a package folder (no DESCRIPTION)."""
     try:
-        if not stat.S_ISREG(os.lstat(folder / "DESCRIPTION").st_mode):
-            return None
+        if not stat.S_ISDIR(os.lstat(folder).st_mode) or not stat.S_ISREG(os.lstat(folder / "DESCRIPTION").st_mode):
+            return None  # a link (to a folder anywhere) is never a package here
     except OSError:
         return None
     dirs: list[str] = []
@@ -94,23 +94,27 @@ MAX_BUNDLE = 64 * 1024 * 1024
 
 def bundle(root: Path, name: str) -> bytes:
     """What ``library(name)`` reads, in one reply: DESCRIPTION, NAMESPACE, ``Meta/*`` and ``R/*``
-    (package.rds, nsInfo.rds, the lazy-load database...). Loading a package from lazy files
-    costs one request per file (~5 per package); a bundle makes it one per package.
+    but the lazy-load database itself (``*.rdb``, read only when an object is used, and the
+    bulk of a package: ``installed.packages()`` reads ``Meta/package.rds`` of every package and
+    must not pull every database). Loading a package from lazy files costs one request per
+    file (~5 per package); a bundle makes it one or two.
 
     Format: 4-byte big-endian length of a JSON header ``[[rel, size], ...]``, the header, then
     the files' bytes in header order. Only regular files directly inside the package folder
     (links are never followed); files that would pass ``MAX_BUNDLE`` are left for lazy reads.
     """
     folder = Path(root) / name
-    if not valid_name(name):
+    if not valid_name(name) or not _real_dir(folder):
         return _pack([], [])
     wanted = [(rel, folder / rel) for rel in BUNDLE_TOP]
     for sub in BUNDLE_DIRS:
+        if not _real_dir(folder / sub):
+            continue
         try:
             entries = sorted(os.scandir(folder / sub), key=lambda e: e.name)
         except OSError:
             continue
-        wanted += [(f"{sub}/{e.name}", Path(e.path)) for e in entries]
+        wanted += [(f"{sub}/{e.name}", Path(e.path)) for e in entries if not e.name.endswith(".rdb")]
     header: list[list] = []
     blobs: list[bytes] = []
     total = 0
@@ -130,6 +134,14 @@ def bundle(root: Path, name: str) -> bytes:
         blobs.append(data)
         total += len(data)
     return _pack(header, blobs)
+
+
+def _real_dir(path: Path) -> bool:
+    """A folder, not a link to one (links could lead out of the library)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _pack(header: list[list], blobs: list[bytes]) -> bytes:
