@@ -337,10 +337,6 @@ class PackagesService(QObject):
         except (KeyError, TypeError, ValueError):
             log.debug("ignoring a malformed progress event %r", event)
 
-    def on_install_offered(self, name: str, _source: str) -> None:
-        """R's library(foo) failed and R found foo at a source: offer it (with its version)."""
-        self.offer_missing(name)
-
     # ------------------------------------------------------------------ sources configuration
     def source_configs(self) -> list[sources_mod.SourceConfig]:
         if self.sources_file is None:

@@ -24,8 +24,9 @@ def add_packages(
     """The pane, its service (host installs in worker threads, R for attach/detach) and the
     Packages menu. ``core`` defaults to the user's saved sources and persistent library.
     ``package_session`` is R's side of the persistent library: what R's own package verbs did
-    (progress, changed packages, Restart R and missing-package offers) shows in the pane, and
-    what the pane installs or removes is pushed into R's view of the library."""
+    (progress, changed packages) shows in the pane, and what the pane installs or removes is
+    pushed into R's view of the library. Without it (no R side), the pane itself offers a
+    package R's error says is missing."""
     from webr_desktop.core import paths
     from webr_desktop.models.packages import PackagesModel
     from webr_desktop.models.packages_service import PackagesService
@@ -62,11 +63,11 @@ def add_packages(
     service.sig_problem.connect(window.show_problem)
     window.sig_closing.connect(service.shutdown)
     if package_session is not None:
-        service.watch_console = False  # R itself reports a missing package (resources/R/packages_missing.R)
+        # R itself reports a missing package and suggests Restart R after its own verbs; the
+        # console shows those offers (window.py), so the pane doesn't repeat them.
+        service.watch_console = False
         package_session.sig_library_changed.connect(service.on_library_changed)
         package_session.sig_progress.connect(service.on_r_progress)
-        package_session.sig_restart_suggested.connect(pane.offer_restart)
-        package_session.sig_install_offered.connect(service.on_install_offered)
         service.sig_install_finished.connect(package_session.report_changed)
         service.sig_removed.connect(package_session.report_changed)
     return pane
