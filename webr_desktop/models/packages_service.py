@@ -22,7 +22,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from webr_desktop.core.packages import sources as sources_mod
-from webr_desktop.core.packages.model import Candidate, IndexStatus
+from webr_desktop.core.packages.model import SOURCE, Candidate, IndexStatus
 from webr_desktop.core.packages.resolver import PlanItem
 from webr_desktop.core.packages.service import PackageService, Progress
 from webr_desktop.core.rcode import r_string
@@ -85,6 +85,7 @@ class PackagesService(QObject):
         self._queued = False
         self._lines: list[str] = []  # console input since the last prompt
         self._offered: set[str] = set()  # missing packages offered during this command
+        self._r_install: dict | None = None  # a plan R is installing from the console
         self.watch_console = True  # offer missing packages from R's error text (unless R reports them)
         self._next_plan = 0
         self.last_refresh_ms: float | None = None
@@ -195,8 +196,16 @@ class PackagesService(QObject):
     # ------------------------------------------------------------------ console commands
     def _on_input_sent(self, _prompt: str, line: str) -> None:
         self._lines.append(line)
+        if self._r_install is not None and line == self._r_install["line"]:
+            self._r_install["sent"] = True
 
     def _on_command_finished(self) -> None:
+        job = self._r_install
+        if job is not None and job["sent"]:  # R's install ended without every package in place
+            self._r_install = None
+            missing = sorted(job["pending"] - job["done"])
+            self.sig_install_failed.emit(f"R's install.packages() did not install {', '.join(missing)}: "
+                                         f"the console says why.")
         lines, self._lines = self._lines, []
         self._offered.clear()
         if any(_MAY_CHANGE.search(line) for line in lines):
@@ -288,11 +297,27 @@ class PackagesService(QObject):
         if core is None or not plan:
             return
         items = list(plan)
+        if any(i.kind == SOURCE for i in items):
+            self._install_in_r(items)
+            return
 
         def progress(event: Progress) -> None:  # called in the worker
             self.jobs.call_soon(self.sig_install_progress.emit, event)
 
         self.jobs.run(lambda: core.install(items, progress), self._on_installed, self._on_install_failed)
+
+    def _install_in_r(self, items: list[PlanItem]) -> None:
+        """A plan with source packages: R builds them (resources/R/packages_build.R), so R's own
+        install.packages() runs it, typed at the console where the user sees R work. The same
+        core service answers R, so R's plan is this one; progress and the end come from R's
+        side of the library (``on_r_progress``, ``on_library_changed``)."""
+        if self._r_install is not None:
+            self.sig_install_failed.emit("Another install is running in R; try again when it has finished.")
+            return
+        wanted = [i.name for i in items if not i.required_by] or [items[-1].name]
+        code = f"install.packages(c({', '.join(r_string(n) for n in wanted)}))"
+        self._r_install = {"line": code, "pending": {i.name for i in items}, "done": set(), "sent": False}
+        self._session.write_console(code)
 
     def _on_installed(self, done: list) -> None:
         names = [p.name for p in done]
@@ -324,8 +349,14 @@ class PackagesService(QObject):
             self.sig_restart_offered.emit(loaded)
 
     # ------------------------------------------------------------------ what R's own verbs did
-    def on_library_changed(self, _names: list[str]) -> None:
+    def on_library_changed(self, names: list[str]) -> None:
         """install.packages()/remove.packages() in R changed the library (GUI thread)."""
+        job = self._r_install
+        if job is not None:
+            job["done"].update(names)
+            if job["pending"] <= job["done"]:
+                self._r_install = None
+                self.sig_install_finished.emit(sorted(job["pending"]))
         self.refresh()
 
     def on_r_progress(self, event: dict) -> None:
