@@ -6,9 +6,13 @@ local({
 
   # Every package R sees (all of .libPaths()), with what R has loaded and attached. noCache:
   # a package installed a moment ago (console or pane) must show at once.
-  tools$.wd.pkg_state <- function() {
+  # skip_user: the pane reads the user library on the host, so R needn't open its files.
+  tools$.wd.pkg_state <- function(skip_user = FALSE) {
     fields <- c("Title", "Repository", "WebRDesktopSource")
-    ip <- utils::installed.packages(fields = fields, noCache = TRUE)
+    user <- path.expand(Sys.getenv("R_LIBS_USER"))
+    libs <- .libPaths()
+    if (skip_user) libs <- libs[normalizePath(libs, mustWork = FALSE) != normalizePath(user, mustWork = FALSE)]
+    ip <- utils::installed.packages(lib.loc = libs, fields = fields, noCache = TRUE)
     col <- function(name) if (name %in% colnames(ip)) unname(ip[, name]) else rep(NA_character_, nrow(ip))
     list(
       lib = col("LibPath"), name = col("Package"), version = col("Version"), title = col("Title"),
@@ -16,7 +20,7 @@ local({
       loaded = loadedNamespaces(),
       attached = sub("^package:", "", grep("^package:", search(), value = TRUE)),
       system = .Library,
-      user = path.expand(Sys.getenv("R_LIBS_USER"))
+      user = user
     )
   }
 

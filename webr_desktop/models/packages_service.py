@@ -114,7 +114,8 @@ class PackagesService(QObject):
         self._started = time.perf_counter()
         self._pending_parts = 2
         self._refresh_host()
-        request = self._session.eval(".wd.pkg_state()")
+        skip = "TRUE" if self.core is not None else "FALSE"  # the host lists the user library
+        request = self._session.eval(f".wd.pkg_state(skip_user = {skip})")
         request.sig_finished.connect(self._on_state)
         request.sig_failed.connect(self._on_state_failed)
 
