@@ -354,6 +354,77 @@ def InstallDialog_open(window, service):  # noqa: N802 - reads as what it does
     return open_install_dialog(window, service)
 
 
+def test_install_from_file_takes_a_binary_and_a_source_archive(ide, net_driver, qtbot, tmp_path: Path,
+                                                               monkeypatch) -> None:
+    """Install from File…: a webR binary .tgz (Debian's R6, installed on the host) and a pure-R
+    source .tar.gz (built by R); both load in R afterwards."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from tests.fixtures.packages import Pkg, build
+
+    window, console, core = ide
+    pane, service = window.packages, window.packages_service
+    r6 = next(c for c in core.candidates("R6"))
+    binary = tmp_path / "files" / "R6_2.5.1.tgz"
+    binary.parent.mkdir()
+    binary.write_bytes(_download(r6.location))
+    source = build(Pkg("fromfile", "0.2", built=None), tmp_path / "files")
+    for archive, name, check in ((binary, "R6", 'exists("R6Class")'), (source, "fromfile", "fromfile_hello()")):
+        monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, path=archive: (str(path), ""))
+        pane.install_file_action.trigger()
+        dialog = window.install_dialog
+        assert dialog.windowTitle() == "Install from File"
+        qtbot.waitUntil(dialog.install_button.isEnabled, timeout=30_000)
+        assert dialog.plan_tree.topLevelItem(0).text(0) == name
+        assert dialog.plan_tree.topLevelItem(0).text(2) == str(archive)
+        with qtbot.waitSignal(service.sig_install_finished, timeout=120_000):
+            qtbot.mouseClick(dialog.install_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: name in _names(service.model, USER), timeout=20_000)
+        qtbot.waitUntil(lambda: net_driver.session.state is SessionState.IDLE, timeout=60_000)
+        dialog.close()
+        mark = net_driver.mark()
+        _submit(net_driver, qtbot, console, f"library({name}); {check}")
+        out = _stdout_since(net_driver, mark)
+        assert "TRUE" in out or "hello from fromfile 0.2" in out, out
+
+
+def _download(url: str) -> bytes:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read()
+
+
+def test_update_lists_installed_against_available_and_updates(ide, repo, qtbot, tmp_path: Path) -> None:
+    from tests.fixtures.packages import Pkg, make_repo
+
+    window, _console, core = ide
+    pane, service = window.packages, window.packages_service
+    with RepoServer(make_repo(tmp_path / "old", [Pkg("upd", "1.0")])) as old, \
+            RepoServer(make_repo(tmp_path / "new", [Pkg("upd", "2.0")])) as new:
+        core.set_sources([SourceConfig("repo", old.url)])
+        try:
+            service.install(core.plan(["upd"]))
+            qtbot.waitUntil(lambda: "upd" in _names(service.model, USER), timeout=30_000)
+            core.set_sources([SourceConfig("repo", new.url), SourceConfig("repo", repo.url)])
+            pane.update_action.trigger()
+            dialog = window.update_dialog
+            qtbot.waitUntil(dialog.update_button.isEnabled, timeout=30_000)
+            row = dialog.table.topLevelItem(0)
+            assert [row.text(i) for i in range(4)] == ["upd", "1.0", "2.0", new.url]
+            _shot(dialog, "wired-update-dialog.png")
+            qtbot.mouseClick(dialog.update_button, Qt.MouseButton.LeftButton)
+            install = window.install_dialog
+            assert install.windowTitle() == "Update Packages"
+            qtbot.waitUntil(install.install_button.isEnabled, timeout=30_000)
+            with qtbot.waitSignal(service.sig_install_finished, timeout=60_000):
+                qtbot.mouseClick(install.install_button, Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda: service.model.package(service.model.find("upd")).version == "2.0", timeout=20_000)
+            install.close()
+        finally:
+            core.set_sources([SourceConfig("repo", repo.url)])
+
+
 def test_an_unreachable_repository_is_named_and_its_saved_index_still_serves(net_driver, qtbot, tmp_path: Path) -> None:
     root = debian_repo(tmp_path / "repo2")
     with RepoServer(root) as repo2:
