@@ -336,3 +336,13 @@ def test_repositories_dialog_orders_adds_and_removes(qtbot, monkeypatch, tmp_pat
     assert len(dialog.configs()) == 2
     _shot(dialog, "repositories-dialog.png")
 
+
+
+def test_a_click_on_the_checkbox_in_the_view_asks_to_attach(qtbot, pane: PackagesPane) -> None:
+    model = pane._model
+    for name, want in (("iterators", True), ("stats", False), ("R6", True)):  # R6: loaded, not attached
+        index = pane.proxy.mapFromSource(model.find(name).siblingAtColumn(model.LOADED))
+        rect = pane.tree.visualRect(index)
+        with qtbot.waitSignal(model.sig_attach_requested) as blocker:
+            qtbot.mouseClick(pane.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        assert blocker.args == [name, want]
