@@ -325,6 +325,7 @@ def test_source_packages_from_the_dialog_are_built_by_r_and_load(ide, net_driver
             qtbot.waitUntil(lambda: dialog.install_button.isEnabled(), timeout=20_000)
             planned = [dialog.plan_tree.topLevelItem(i).text(0) for i in range(dialog.plan_tree.topLevelItemCount())]
             assert planned == ["srcc", "srcb", "srca"]
+            assert dialog.plan_tree.topLevelItem(0).text(1) == "0.5 (source)"
             mark = net_driver.mark()
             finished: list = []
             service.sig_install_finished.connect(finished.append)

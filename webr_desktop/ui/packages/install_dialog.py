@@ -182,7 +182,10 @@ class InstallDialog(QDialog):
         self.plan_tree.clear()
         self._bars = {}
         for item in plan:
-            row = QTreeWidgetItem([item.name, item.version, item.source, human_size(item.size) if item.size else "?", ""])
+            version = item.version + (" (source)" if item.kind == "source" else "")
+            row = QTreeWidgetItem([item.name, version, item.source, human_size(item.size) if item.size else "?", ""])
+            if item.kind == "source":
+                row.setToolTip(1, "a pure-R source package: R builds it inside webR (at the console)")
             if item.required_by:
                 row.setToolTip(0, f"needed by {', '.join(item.required_by)}")
             self.plan_tree.addTopLevelItem(row)
