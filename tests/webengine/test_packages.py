@@ -318,3 +318,11 @@ def test_available_packages_and_notes_for_arguments_that_change_nothing(qtbot, e
     assert "lib = '/tmp/elsewhere' is not used" in err
     out, err = env.run(qtbot, 'remove.packages("stats")')
     assert "Error: 'stats' is part of webR's built-in library, which can't be changed" in err
+
+
+def test_a_package_installed_by_another_program_is_seen_after_the_failed_library(qtbot, env: Env) -> None:
+    env.service.install_names(["foreach"])  # as `webr-desktop packages install` would, outside the app's route
+    out, err = env.run(qtbot, "library(foreach)")
+    assert "Package 'foreach' was installed meanwhile; run library(foreach) again." in err
+    out, err = env.run(qtbot, "library(foreach); cat(foreach(i = 1:3, .combine = c) %do% (i * 2))")
+    assert out == "2 4 6", err
