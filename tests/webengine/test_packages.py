@@ -326,3 +326,14 @@ def test_a_package_installed_by_another_program_is_seen_after_the_failed_library
     assert "Package 'foreach' was installed meanwhile; run library(foreach) again." in err
     out, err = env.run(qtbot, "library(foreach); cat(foreach(i = 1:3, .combine = c) %do% (i * 2))")
     assert out == "2 4 6", err
+
+
+def test_offline_and_not_cached_is_a_clear_error(qtbot, env: Env) -> None:
+    root = make_repo(env.work / "offline-repo", [Pkg("ff", "1.0", built=None)])
+    with RepoServer(root) as gone:
+        out, err = env.run(qtbot, f'x <- available.packages(repos = "{gone.url}"); cat(rownames(x))')
+        assert out == "ff", err
+    before = tree_hash(env.library)
+    out, err = env.run(qtbot, f'install.packages("ff", repos = "{gone.url}")')
+    assert "Error: " in err and "isn't in the package cache" in err and "can't be reached" in err, err
+    assert tree_hash(env.library) == before
