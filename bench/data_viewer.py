@@ -72,7 +72,7 @@ def open_view(parts, expr: str) -> tuple[float, object]:
     probes: list = []
 
     def on_opened(_model) -> None:  # runs after the app's own slot made the viewer
-        viewer = tabs.currentWidget()
+        viewer = tabs.current_viewer()
         probe = make_paint_probe(viewer.table.viewport(), lambda _e: viewer.model.cached_row_count > 0, hit.append)
         probe.armed = True
         probes.append((viewer, probe))

@@ -46,11 +46,15 @@ local({
                                      open = "a+", encoding = getOption("encoding"),
                                      timeout = getOption("timeout"), options = getOption("socketOptions")) {
     if (!server && !isTRUE(state$on)) stop(state$message, call. = FALSE)
+    ms <- if (is.numeric(timeout) && length(timeout) == 1L && !is.na(timeout) && timeout > 0) timeout * 1000 else 60000
     tryCatch({
+      # The worker waits for the proxy's answer at most R's timeout (then ETIMEDOUT).
+      webr::eval_js(sprintf("globalThis.__wdNet.connectTimeoutMs = %.0f; 0", ms))
+      on.exit(webr::eval_js(sprintf("globalThis.__wdNet.connectTimeoutMs = %.0f; 0",
+                                    1000 * as.numeric(getOption("timeout", 60)))), add = TRUE)
       con <- base::socketConnection(host, port, server, blocking, open, encoding, timeout, options)
-      if (!server && isTRUE(blocking)) {
-        ms <- if (is.numeric(timeout) && !is.na(timeout)) timeout * 1000 else 60000
-        webr::eval_js(sprintf("globalThis.__wdNet.markBlocking(%.0f); 0", ms))
+      if (!server) {
+        webr::eval_js(sprintf("globalThis.__wdNet.tag(%d, %.0f)", as.integer(con), if (isTRUE(blocking)) ms else 0))
       }
       con
     },
@@ -60,6 +64,31 @@ local({
         stop(e)
       }
     )
+  }
+
+  # R's socket reads take a reset (the proxy child died, the target reset) as a short read,
+  # and drop what the same call had read (so a reset read returns nothing): these readers turn
+  # it into an R error. The check costs a worker call (~0.3 ms), so only empty reads pay it.
+  reset_check <- function(con) {
+    if (inherits(con, "sockconn") && isOpen(con)) {
+      why <- webr::eval_js(sprintf("globalThis.__wdNet.resetOf(%d)", as.integer(con)))
+      if (nzchar(why)) stop(sprintf("cannot read from the connection: %s", why), call. = FALSE)
+    }
+  }
+  tools$readBin <- function(con, what, n = 1L, size = NA_integer_, signed = TRUE, endian = .Platform$endian) {
+    res <- base::readBin(con, what, n, size, signed, endian)
+    if (!length(res) && n > 0) reset_check(con)
+    res
+  }
+  tools$readLines <- function(con = stdin(), n = -1L, ok = TRUE, warn = TRUE, encoding = "unknown", skipNul = FALSE) {
+    res <- base::readLines(con, n, ok, warn, encoding, skipNul)
+    if (n < 0L || length(res) < n) reset_check(con)
+    res
+  }
+  tools$readChar <- function(con, nchars, useBytes = FALSE) {
+    res <- base::readChar(con, nchars, useBytes)
+    if (!length(res) || !all(nzchar(res))) reset_check(con)
+    res
   }
 
   is_web <- function(url) {

@@ -12,6 +12,12 @@ local({
     m <- regmatches(msg, regexec(PATTERN, msg))[[1L]]
     if (length(m) < 2L || !isTRUE(st$ready)) return(invisible(FALSE))
     name <- m[2L]
+    # Installed meanwhile by another program (webr-desktop packages install in a terminal)?
+    try(tools$.wd.pkg_sync(NULL), silent = TRUE) # the whole library: its dependencies may be new too
+    if (dir.exists(file.path(st$root, name))) {
+      message(sprintf("Package %s was installed meanwhile; run library(%s) again.", sQuote(name, FALSE), name))
+      return(invisible(TRUE))
+    }
     found <- tryCatch({
       tools$.wd.pkg_api("available", query = name, limit = 50L)
       tools$.wd.pkg_rows("packages")

@@ -24,8 +24,9 @@
     try {
       for (;;) {
         const chunk = post({ op: 'read', id: info.id }, true);
-        if (chunk.status !== 200) {
-          return JSON.stringify({ error: `download interrupted (HTTP ${chunk.status})`, status: 0 });
+        if (chunk.status !== 200) { // the service says why: off, a short body, a reset…
+          const why = chunk.response ? new TextDecoder().decode(chunk.response).slice(0, 300) : '';
+          return JSON.stringify({ error: why || `download interrupted (HTTP ${chunk.status})`, status: 0 });
         }
         const bytes = new Uint8Array(chunk.response);
         if (bytes.length === 0) break;

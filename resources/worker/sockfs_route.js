@@ -3,12 +3,18 @@
 //   ws://127.0.0.1:PORT/?token=SECRET@host:port
 // Emscripten's SOCKFS builds one URL for every socket (createPeer), so we wrap createPeer.
 // webR's proxied WebSocket never sets readyState on close/error, so SOCKFS would never report
-// EOF or a refusal: we set it. The port/secret/on state lives in globalThis.__wdNet and is
+// EOF or a refusal: we set it. A connection that ends abnormally (close code other than 1000:
+// the proxy child died (1006), the target reset (4104), an error event) is a reset, so R's
+// read fails (ECONNRESET) after the bytes that arrived, instead of seeing a clean end of
+// data. The port/secret/on state lives in globalThis.__wdNet and is
 // updated by .wd.net_configure() in R without reinstalling anything.
 (() => {
   const net = globalThis.__wdNet || (globalThis.__wdNet = { port: 0, secret: '', on: false });
   if (net.installed) return 0;
   const ECONNREFUSED = 14; // WASI errno numbering, as used by Emscripten's FS.ErrnoError
+  const ECONNRESET = 15;
+  const ETIMEDOUT = 73;
+  const CLOSE_NORMAL = 1000;
   const ops = SOCKFS.websocket_sock_ops;
   const createPeer = ops.createPeer;
   net.refusals = {};
@@ -40,12 +46,18 @@
       net.refusals[key] = net.policy === 'all' ? 'connection refused'
         : 'connection refused or blocked by the network policy';
     };
+    const reset = (why) => {
+      ws.readyState = 3;
+      sock.__wdReset = true; // recv() fails with ECONNRESET once the queued bytes are read
+      net.refusals[key] = why;
+    };
     ws.addEventListener('open', () => { opened = true; });
-    ws.addEventListener('error', () => { if (!opened) refused(); else ws.readyState = 3; });
+    ws.addEventListener('error', () => { if (!opened) refused(); else reset('connection reset'); });
     ws.addEventListener('close', (ev) => {
       if (!opened) return refused();
       ws.readyState = 3; // CLOSED: poll() reports readable, recv() returns EOF
       if (ev.code === 4403) net.refusals[key] = ev.reason || 'blocked by the network policy';
+      else if (ev.code !== CLOSE_NORMAL) reset(`connection reset (${ev.code}${ev.reason ? `: ${ev.reason}` : ''})`);
     });
     return peer;
   };
@@ -75,13 +87,19 @@
   };
   net.connectTimeoutMs = net.connectTimeoutMs || 60000;
   // This Emscripten's connect() returns at once with the WebSocket still CONNECTING, so R
-  // would call a refused port "connected". Wait for the outcome: success, or ECONNREFUSED.
+  // would call a refused port "connected". Wait for the outcome: success, ECONNREFUSED, or
+  // ETIMEDOUT after R's timeout (socketConnection(timeout =) sets net.connectTimeoutMs).
   const connect = ops.connect;
-  ops.connect = function (sock) {
+  ops.connect = function (sock, addr, port) {
     const result = connect.apply(this, arguments);
     const peer = peerOf(sock);
     if (peer) {
-      pumpUntil(() => peer.socket.readyState !== 0, net.connectTimeoutMs);
+      if (!pumpUntil(() => peer.socket.readyState !== 0, net.connectTimeoutMs)) {
+        net.refusals[`${addr}:${port}`] = `timed out after ${net.connectTimeoutMs / 1000} s`;
+        sock.error = ETIMEDOUT;
+        peer.socket.close();
+        peer.socket.readyState = 3;
+      }
       if (peer.socket.readyState !== 1) throw new FS.ErrnoError(sock.error || ECONNREFUSED);
     }
     return result;
@@ -105,12 +123,25 @@
       // readLines return what they have. With EAGAIN instead, R's read never returned.
       if (!ready) return null;
     }
+    if (sock.__wdReset && peer && !sock.recv_queue.length) throw new FS.ErrnoError(ECONNRESET);
     return recvmsg.apply(this, arguments);
   };
-  net.markBlocking = (ms) => {
-    if (net.lastSock) net.lastSock.__wdBlockMs = ms;
+  // R's socketConnection tags the socket it just opened with its connection number (and, for a
+  // blocking one, R's timeout), so R can ask later why a read ended short.
+  net.byCon = {};
+  net.tag = (con, blockMs) => {
+    if (net.lastSock) {
+      if (blockMs > 0) net.lastSock.__wdBlockMs = blockMs;
+      net.byCon[con] = net.lastSock;
+    }
     net.lastSock = null;
     return 0;
+  };
+  // "" unless connection `con`'s socket ended abnormally: then why (R's readers raise it).
+  net.resetOf = (con) => {
+    const sock = net.byCon[con];
+    if (!sock || !sock.__wdReset) return '';
+    return net.refusals[`${sock.daddr}:${sock.dport}`] || 'connection reset';
   };
   net.installed = true;
   return 0;

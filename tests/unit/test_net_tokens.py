@@ -61,3 +61,23 @@ def test_socks5_greeting_request_and_reply() -> None:
         socks.parse_request(b"\x05\x02\x00\x01\x7f\x00\x00\x01\x1f\x90")  # BIND
     assert err.value.reply == socks.COMMAND_NOT_SUPPORTED
     assert socks.reply(socks.SUCCEEDED) == b"\x05\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+
+
+def test_no_token_names_a_marker_target_and_only_localhost_8580_is_socks() -> None:
+    p = plugin()
+    for token in ("s3cret@__socks5__:1234", "s3cret@__socks5__:8580", "s3cret@localhost:1080"):
+        assert p.lookup(token) != [SOCKS_TARGET, 0], token
+    assert p.lookup(f"s3cret@{SOCKS_TARGET}:8580") is None
+    assert p.lookup(f"s3cret@{REFUSED_TARGET}:80") is None
+    assert p.lookup("s3cret@[::1]:8580") == [SOCKS_TARGET, 0]
+
+
+def test_names_the_idna_codec_would_refuse_are_rejected_or_a_policy_error() -> None:
+    assert parse_target("bücher.example:80") is None
+    assert parse_target("a" * 254 + ":80") is None
+    assert parse_target("a.b:99999999") is None
+    p = plugin("public")
+    assert p.lookup("s3cret@" + "a" * 200 + ".org:80") == [REFUSED_TARGET, 0]  # a label > 63: no crash
+    with pytest.raises(socks.SocksError) as err:
+        socks.parse_request(b"\x05\x01\x00\x03\x0fb\xc3\xbccher.example\x00\x50")
+    assert err.value.reply == socks.HOST_UNREACHABLE

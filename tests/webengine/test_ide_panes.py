@@ -40,19 +40,19 @@ def _env_row(window, name: str) -> int:
 def test_environment_double_click_opens_a_viewer_and_closing_hides_the_tabs(shared, qtbot, tmp_path: Path) -> None:
     window, console = _window(shared, qtbot, tmp_path)
     tabs = window.data_views
-    assert not tabs.isVisible()
+    assert not window.source.isVisible()
     _submit(shared, qtbot, console, "ide_x <- data.frame(a = 1:5, b = letters[1:5])")
     qtbot.waitUntil(lambda: _env_row(window, "ide_x") >= 0, timeout=5_000)
     table = window.environment.table
     index = table.model().index(_env_row(window, "ide_x"), 0)
     with qtbot.waitSignal(window.data_service.sig_view_opened, timeout=10_000):
         table.doubleClicked.emit(index)
-    assert tabs.isVisible() and tabs.count() == 1
-    model = tabs.currentWidget().model
+    assert window.source.isVisible() and len(tabs.viewers()) == 1
+    model = tabs.current_viewer().model
     qtbot.waitUntil(lambda: model.rowCount() == 5 and model.columnCount() == 2, timeout=5_000)
     qtbot.waitUntil(lambda: model.index(4, 1).data() == "e", timeout=5_000)
     tabs.close_all()
-    assert not tabs.isVisible()
+    assert not window.source.isVisible()
     _submit(shared, qtbot, console, "rm(ide_x)")
     qtbot.waitUntil(lambda: _env_row(window, "ide_x") < 0, timeout=5_000)
 
@@ -61,9 +61,9 @@ def test_view_at_the_console_and_the_quick_plot_action(shared, qtbot, tmp_path: 
     window, console = _window(shared, qtbot, tmp_path)
     with qtbot.waitSignal(window.data_service.sig_view_opened, timeout=10_000):
         console.submit("View(mtcars)")
-    viewer = window.data_views.currentWidget()
+    viewer = window.data_views.current_viewer()
     qtbot.waitUntil(lambda: viewer.model.index(0, 0).data() == "21.0", timeout=5_000)
-    assert window.data_views.tabText(window.data_views.currentIndex()) == "mtcars"
+    assert window.source.tabs.tabText(window.source.tabs.currentIndex()) == "mtcars"
     menu = viewer.header_menu(0)
     quick = next(a for a in menu.actions() if "Quick plot" in a.text())
     assert quick.isEnabled()

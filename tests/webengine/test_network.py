@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 from tests.webengine.conftest import _start
 from tests.webengine.driver import RDriver
-from tests.webengine.net_targets import echo_target, free_port, http_target
+from tests.webengine.net_targets import blackhole_target, echo_target, free_port, http_target, sending_target
 from tests.webengine.driver import ide_window
 from webr_desktop.app import new_network
 from webr_desktop.core.rcode import r_string
@@ -281,6 +282,20 @@ def test_networking_off_is_a_clear_immediate_error(qtbot, net: Net, http_port: i
             tryCatch(download.file("http://127.0.0.1:{http_port}/0", tempfile()), error = function(e) conditionMessage(e)))""")
         assert time.monotonic() - started < 1.0
         assert all("networking is off" in m and "Session \u25b8 Network" in m for m in msgs)
+        # Hostile R code posts to the fetch service itself: refused, no body.
+        post = (Path(__file__).parent / "post_fetch.js").read_text(encoding="utf-8")
+        answer = net.r(qtbot, f"""
+            webr::eval_js({r_string(post)})
+            webr::eval_js(sprintf("globalThis.__wdTestPost(%s)", encodeString("http://127.0.0.1:{http_port}/0", quote = '"')))""")
+        assert answer.startswith("403 ") and "networking is off" in answer and "hello" not in answer
+        # ... or makes the request itself from the worker: the page's requests are guarded too.
+        direct = (Path(__file__).parent / "direct_get.js").read_text(encoding="utf-8")
+        hits: list[str] = []
+        with http_target(hits) as port:
+            got = net.r(qtbot, f"""
+                webr::eval_js({r_string(direct)})
+                webr::eval_js(sprintf("globalThis.__wdTestDirect(%s)", encodeString("http://127.0.0.1:{port}/0", quote = '"')))""")
+        assert got.startswith("error") and hits == [], (got, hits)
     finally:
         net.service.start()
         qtbot.waitUntil(lambda: net.service.is_on, timeout=15_000)
@@ -317,6 +332,15 @@ def test_policy_blocking_private_addresses_is_a_clear_r_error(qtbot, net: Net, h
             net.service.set_policy("public")  # restarts the child; R hears the new port
         message = net.r(qtbot, connect)
         assert "network policy" in message and "127.0.0.1" in message
+        base = f"http://127.0.0.1:{http_port}"
+        fetched = net.r(qtbot, f"""sapply(list(
+            function() download.file("{base}/0", tempfile(), quiet = TRUE),
+            function() readLines(url("{base}/0"), warn = FALSE),
+            function() readLines("{base}/0", warn = FALSE),
+            function() download.file("http://localhost:{http_port}/0", tempfile(), quiet = TRUE)),
+          function(f) tryCatch({{ f(); "fetched" }}, error = function(e) conditionMessage(e)))""")
+        assert "fetched" not in fetched, fetched
+        assert all("blocked by the network policy" in m for m in fetched[:2] + fetched[3:]), fetched
     finally:
         with qtbot.waitSignal(net.service.sig_state_changed, check_params_cb=lambda s, _d: s == "on", timeout=15_000):
             net.service.set_policy("all")
@@ -332,3 +356,77 @@ def test_while_the_proxy_starts_r_says_so(qtbot, net: Net, http_port: int) -> No
     finally:
         net.configure(qtbot)  # the real state again
     assert net.r(qtbot, f'close(socketConnection("127.0.0.1", {http_port}, blocking = TRUE)); "ok"') == "ok"
+
+
+READ_1000 = """tryCatch({{
+    con <- socketConnection("127.0.0.1", {port}, blocking = TRUE, open = "r+b", timeout = 20)
+    on.exit(close(con))
+    writeBin(as.raw(1), con)
+    got <- readBin(con, "raw", 1000)
+    paste("read", length(got), "bytes")
+  }}, error = function(e) paste("error:", conditionMessage(e)))"""
+
+
+def test_a_reset_target_is_an_r_error_not_a_short_read(qtbot, net: Net) -> None:
+    with sending_target(bytes(187), reset=True) as (port, _sent):
+        message = net.r(qtbot, READ_1000.format(port=port))
+    assert message.startswith("error:") and "reset" in message.lower(), message
+    with sending_target(b"line 1\nline 2\n", reset=True) as (port, _sent):
+        message = net.r(qtbot, f"""tryCatch({{
+            con <- socketConnection("127.0.0.1", {port}, blocking = TRUE, open = "r+b", timeout = 20)
+            on.exit(close(con)); writeBin(as.raw(1), con)
+            paste(readLines(con), collapse = "|") }}, error = function(e) paste("error:", conditionMessage(e)))""")
+    assert message.startswith("error:") and "reset" in message.lower(), message
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_proxy_child_during_a_read_is_an_r_error(qtbot, net: Net) -> None:
+    """The issue's case: the connection's child dies mid-read (R had 187 of 1000 bytes)."""
+    proxy = net.service.pid()
+
+    with sending_target(bytes(187), reset=False) as (port, sent):
+        def kill_children() -> None:
+            sent.wait(20)
+            for child in _live_children(proxy):
+                os.kill(child, signal.SIGKILL)
+
+        killer = threading.Thread(target=kill_children, daemon=True)
+        killer.start()
+        message = net.r(qtbot, READ_1000.format(port=port))
+        killer.join(5)
+    assert message.startswith("error:") and "reset" in message.lower(), message
+    # A clean end stays a clean end: the target's FIN after all its bytes is no error.
+    with http_target() as http_port:
+        text = net.r(qtbot, f"""
+            con <- socketConnection("127.0.0.1", {http_port}, blocking = TRUE, open = "r+b", timeout = 10)
+            on.exit(close(con)); writeLines("GET /0 HTTP/1.0\\r\\n\\r", con); tail(readLines(con, warn = FALSE), 1)""")
+    assert text == "hello"
+
+
+def test_socket_connection_honours_its_timeout(qtbot, net: Net) -> None:
+    with blackhole_target() as port:
+        started = time.monotonic()
+        message = net.r(qtbot, f"""tryCatch({{
+            socketConnection("127.0.0.1", {port}, blocking = TRUE, timeout = 1); "connected"
+          }}, error = function(e) conditionMessage(e))""", timeout=90_000)
+        elapsed = time.monotonic() - started
+    assert "timed out" in message, message
+    assert elapsed < 10  # ~1 s; R's default 60 s (the old behaviour) breaks it
+
+
+def test_the_request_guard_lets_the_page_reach_only_our_origins_unless_the_web_is_open() -> None:
+    from PySide6.QtCore import QUrl
+
+    from webr_desktop.runtime.request_guard import RequestGuard
+
+    guard = RequestGuard()
+    guard.allow_origin("http://127.0.0.1:4000/secret/page/index.html")
+    guard.set_network(5000, open_web=False)
+    allowed = [u for u in ("http://127.0.0.1:4000/x", "ws://127.0.0.1:5000/?token=t", "blob:http://127.0.0.1:4000/1",
+                           "data:,hi", "http://127.0.0.1:4001/", "ws://127.0.0.1:5001/", "https://example.org/",
+                           "http://localhost:4000/", "ftp://127.0.0.1:4000/")
+               if guard.allows(QUrl(u))]
+    assert allowed == ["http://127.0.0.1:4000/x", "ws://127.0.0.1:5000/?token=t", "blob:http://127.0.0.1:4000/1", "data:,hi"]
+    guard.set_network(0, open_web=True)  # networking on, allow-all policy
+    assert guard.allows(QUrl("https://example.org/")) and guard.allows(QUrl("ws://10.0.0.1:80/"))
+    assert not guard.allows(QUrl("ftp://example.org/")) and not guard.allows(QUrl("file:///etc/passwd"))

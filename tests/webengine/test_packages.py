@@ -318,3 +318,22 @@ def test_available_packages_and_notes_for_arguments_that_change_nothing(qtbot, e
     assert "lib = '/tmp/elsewhere' is not used" in err
     out, err = env.run(qtbot, 'remove.packages("stats")')
     assert "Error: 'stats' is part of webR's built-in library, which can't be changed" in err
+
+
+def test_a_package_installed_by_another_program_is_seen_after_the_failed_library(qtbot, env: Env) -> None:
+    env.service.install_names(["foreach"])  # as `webr-desktop packages install` would, outside the app's route
+    out, err = env.run(qtbot, "library(foreach)")
+    assert "Package 'foreach' was installed meanwhile; run library(foreach) again." in err
+    out, err = env.run(qtbot, "library(foreach); cat(foreach(i = 1:3, .combine = c) %do% (i * 2))")
+    assert out == "2 4 6", err
+
+
+def test_offline_and_not_cached_is_a_clear_error(qtbot, env: Env) -> None:
+    root = make_repo(env.work / "offline-repo", [Pkg("ff", "1.0", built=None)])
+    with RepoServer(root) as gone:
+        out, err = env.run(qtbot, f'x <- available.packages(repos = "{gone.url}"); cat(rownames(x))')
+        assert out == "ff", err
+    before = tree_hash(env.library)
+    out, err = env.run(qtbot, f'install.packages("ff", repos = "{gone.url}")')
+    assert "Error: " in err and "isn't in the package cache" in err and "can't be reached" in err, err
+    assert tree_hash(env.library) == before

@@ -106,12 +106,13 @@ def new_network(
     """
     from webr_desktop.net.progress import DownloadProgress
     from webr_desktop.net.proxy import NetworkService
+    from webr_desktop.runtime.page import request_guard
     from webr_desktop.server.fetch import FETCH_PATH, FetchService
 
     downloads = DownloadProgress()
-    fetch = FetchService(downloads.report)
-    server.add_handler(FETCH_PATH, fetch.handle)
     network = NetworkService(server.origin, fetch_url=server.url(FETCH_PATH), policy=policy, allow=allow)
+    fetch = FetchService(network.destination_policy, downloads.report)  # policy and switch at each request
+    server.add_handler(FETCH_PATH, fetch.handle)
 
     installed_in: list[object] = [None]  # the R start (Ready) whose worker has the routing
 
@@ -125,6 +126,13 @@ def new_network(
 
     session.sig_started.connect(_tell_r)
     network.sig_state_changed.connect(_tell_r)
+
+    def _guard_page(*_args: object) -> None:
+        # The page itself reaches the web only while R may reach all of it through the proxy.
+        request_guard().set_network(network.port, network.is_on and network.policy[0] == "all")
+
+    network.sig_state_changed.connect(_guard_page)
+    _guard_page()
     return network, downloads
 
 

@@ -2,7 +2,8 @@
 between panes — all of them here, so a reader sees every cross-pane connection at once.
 
 The order sets the layout: central panes stack above the console in the order added (each
-goes on top); side panes fill the upper-right group, then the lower-right tabs.
+goes on top; today one, the Source area of scripts and data); side panes fill the
+upper-right group, then the lower-right tabs.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from webr_desktop.app.panes.console import add_console, connect_package_offers
-from webr_desktop.app.panes.data import add_data_viewer
-from webr_desktop.app.panes.editor import add_editor
 from webr_desktop.app.panes.environment import add_environment
 from webr_desktop.app.panes.files import add_files
 from webr_desktop.app.panes.folders import add_folder_menu
@@ -21,14 +20,16 @@ from webr_desktop.app.panes.network import add_network
 from webr_desktop.app.panes.packages import add_packages
 from webr_desktop.app.panes.plots import add_plots
 from webr_desktop.app.panes.session import add_session_status
+from webr_desktop.app.panes.source import add_source
+from webr_desktop.app.panes.viewer import add_viewer
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
 
     from webr_desktop.core.history import History
     from webr_desktop.core.packages.service import PackageService
-    from webr_desktop.models.package_session import PackageSession
     from webr_desktop.core.recent_folders import RecentFolders
+    from webr_desktop.models.package_session import PackageSession
     from webr_desktop.models.project import ProjectService
     from webr_desktop.net.progress import DownloadProgress
     from webr_desktop.net.proxy import NetworkService
@@ -45,23 +46,25 @@ def build_window(
 ) -> tuple[MainWindow, ConsolePane]:
     """The main window with its panes, wired to the session, the project folders and networking.
 
-    The panes stay reachable as window attributes (``editor``, ``files``, ``plots``, …) for
-    the start-up code, tests and benchmarks. ``packages``: the host package manager (default:
-    the user's saved sources and persistent library); ``package_session``: R's side of that
-    library; ``package_sources``: where Packages ▸ Repositories… saves the sources.
+    The panes stay reachable as window attributes (``source`` and its ``editor`` and
+    ``data_views``, ``files``, ``plots``, …) for the start-up code, tests and benchmarks.
+    ``packages``: the host package manager (default: the user's saved sources and persistent
+    library); ``package_session``: R's side of that library; ``package_sources``: where
+    Packages ▸ Repositories… saves the sources.
     """
     from webr_desktop.ui.main_window import MainWindow
 
     window = MainWindow(settings)
-    # Central area, bottom to top: console, data viewers, script editor.
+    # Central area, bottom to top: console, then the Source area (script and data tabs).
     console = add_console(window, session, history)
-    window.data_service, window.data_views = add_data_viewer(window, session)
-    window.editor, completions = add_editor(window, session, project, console.submit)
-    # Right: Environment above; Files, Plots, Help and Packages tabbed below.
+    window.source, window.data_service, completions = add_source(window, session, project, console.submit)
+    window.editor, window.data_views = window.source.editor, window.source.data
+    # Right: Environment above; Files, Plots, Help, Viewer and Packages tabbed below.
     window.environment = add_environment(window, session)
     window.files = add_files(window, session, project)
     window.plots = add_plots(window, session, settings, project)
     window.help = add_help(window, session)
+    window.viewer = add_viewer(window, session, network)
     window.packages = add_packages(window, session, packages, package_sources, package_session)
     window.folder_menu = add_folder_menu(window, project, recent)
     if network is not None:
@@ -76,6 +79,8 @@ def build_window(
     window.files.sig_paths_deleted.connect(window.editor.mark_deleted)
     window.files.sig_open_folder_requested.connect(window.folder_menu.choose_folder)
     window.environment.sig_view_requested.connect(window.data_service.open_name)
+    console.sig_help_requested.connect(window.help.show_topic)  # cli's help links
+    console.sig_open_file_requested.connect(lambda path, _line: window.editor.open_file(Path(path)))
     window.packages.sig_restart_requested.connect(session.restart)  # an update or removal of a loaded package
     if package_session is not None:  # R's own offers (missing package, Restart R) above the console's input
         connect_package_offers(console, package_session, session)

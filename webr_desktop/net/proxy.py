@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signa
 
 from webr_desktop.core import paths
 from webr_desktop.core.rcode import r_string
-from webr_desktop.net.tokens import ALLOW_ENV, ORIGIN_ENV, POLICIES, POLICY_ENV, SECRET_ENV
+from webr_desktop.net.tokens import ALLOW_ENV, ORIGIN_ENV, POLICIES, POLICY_ENV, SECRET_ENV, DestinationPolicy
 
 START_TIMEOUT_MS = 10_000
 MAX_QUICK_RESTARTS = 3  # within RESTART_WINDOW seconds, then give up: "failed"
@@ -80,6 +80,12 @@ class NetworkService(QObject):
     def policy(self) -> tuple[str, tuple[str, ...]]:
         """The destination policy and its allowed hosts."""
         return self._policy, self._allow
+
+    def destination_policy(self) -> DestinationPolicy | None:
+        """The policy R's traffic must pass now, or None while networking is switched off (the
+        toggle, ``run --no-network``, a proxy that failed). The fetch service asks this at every
+        request, from server threads: it reads two plain attributes, no Qt."""
+        return DestinationPolicy(self._policy, self._allow) if self._wanted else None
 
     def pid(self) -> int:
         """The child's process id (0 when none runs); for tests and diagnostics."""

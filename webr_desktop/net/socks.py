@@ -10,6 +10,7 @@ asyncio server that would need its own listening port, which is what we avoid.)
 from __future__ import annotations
 
 import ipaddress
+import re
 import struct
 
 VERSION = 5
@@ -17,6 +18,7 @@ NO_AUTH = 0x00
 NO_ACCEPTABLE = 0xFF
 CMD_CONNECT = 0x01
 ATYP_IPV4, ATYP_NAME, ATYP_IPV6 = 0x01, 0x03, 0x04
+_NAME = re.compile(r"^[A-Za-z0-9._-]{1,253}$")
 
 SUCCEEDED = 0x00
 GENERAL_FAILURE = 0x01
@@ -65,17 +67,32 @@ def parse_request(buf: bytes) -> tuple[str, int, int] | None:
         host = str(ipaddress.IPv6Address(buf[4:end])) if len(buf) >= end else ""
     elif atyp == ATYP_NAME:
         end = 5 + buf[4]
-        host = buf[5:end].decode("ascii", "replace") if len(buf) >= end else ""
+        host = ""
     else:
         raise SocksError("address type not supported", ATYP_NOT_SUPPORTED)
     if len(buf) < end + 2:
         return None
+    if atyp == ATYP_NAME:
+        host = _name(buf[5:end])
     if cmd != CMD_CONNECT:
         raise SocksError("only CONNECT is supported", COMMAND_NOT_SUPPORTED)
     (port,) = struct.unpack("!H", buf[end : end + 2])
     if not host or port == 0:
         raise SocksError("bad destination", GENERAL_FAILURE)
     return host, port, end + 2
+
+
+def _name(raw: bytes) -> str:
+    """A destination name as the resolver will take it; SocksError (with a reply) for a name
+    the IDNA codec would refuse later: non-ASCII, a label over 63 characters, an empty label."""
+    try:
+        name = raw.decode("ascii")
+        name.encode("idna")
+    except UnicodeError:
+        raise SocksError("bad destination name", HOST_UNREACHABLE) from None
+    if not _NAME.match(name):
+        raise SocksError("bad destination name", HOST_UNREACHABLE)
+    return name
 
 
 def reply(code: int, bound: tuple[str, int] = ("0.0.0.0", 0)) -> bytes:

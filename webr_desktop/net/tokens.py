@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
+import re
 import socket
 from dataclasses import dataclass, field
 
@@ -22,8 +23,12 @@ ORIGIN_ENV = "WEBR_DESKTOP_NET_ORIGIN"
 POLICIES = ("all", "public", "list")
 SOCKS_PORT = 8580  # webR's default ALL_PROXY=socks5h://localhost:8580
 SOCKS_HOSTS = ("localhost", "127.0.0.1", "::1")
-SOCKS_TARGET = "__socks5__"  # marker host: the handler speaks SOCKS5 itself, no port listens
-REFUSED_TARGET = "__refused__"  # marker host: close the WebSocket with the policy's reason
+# Marker hosts the token plugin hands the proxy's handler. They contain "/", which
+# parse_target never lets through, so no token can name them (a token host "__socks5__" once
+# opened a SOCKS endpoint on any port).
+SOCKS_TARGET = "/socks5"  # the handler speaks SOCKS5 itself, no port listens
+REFUSED_TARGET = "/refused"  # close the WebSocket with the policy's reason
+_HOST = re.compile(r"^[A-Za-z0-9._%:-]{1,253}$")  # a DNS name or an IPv4/IPv6 literal
 
 
 class PolicyError(Exception):
@@ -58,6 +63,8 @@ class DestinationPolicy:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as exc:
             raise PolicyError(f"cannot resolve {host}: {exc.strerror or exc}") from None
+        except UnicodeError:  # the IDNA codec refuses the name (a label over 63 characters, …)
+            raise PolicyError(f"cannot resolve {host[:80]}: not a valid host name") from None
         for *_, sockaddr in infos:
             ip = ipaddress.ip_address(sockaddr[0])
             if (ip.is_global if self.mode == "public" else self._listed(host, port, ip)):
@@ -83,13 +90,14 @@ class DestinationPolicy:
 
 
 def parse_target(text: str) -> tuple[str, int] | None:
-    """``host:port`` or ``[v6]:port`` → (host, port); None when malformed."""
+    """``host:port`` or ``[v6]:port`` → (host, port); None when malformed (only ASCII name and
+    address characters: nothing the IDNA codec could choke on later, no marker host)."""
     host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not host:
+    if not sep or not (port.isascii() and port.isdigit()) or len(port) > 5 or not host:
         return None
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
-    if any(c in host for c in "/?#@ \t\r\n"):
+    if not _HOST.match(host):
         return None
     return host, int(port)
 

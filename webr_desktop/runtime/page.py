@@ -14,21 +14,33 @@ from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineScript
 
 from webr_desktop.runtime.bridge import Bridge
+from webr_desktop.runtime.request_guard import RequestGuard
 
 log = logging.getLogger(__name__)
 js_log = logging.getLogger("webr_desktop.page.js")
 
 _profile: QWebEngineProfile | None = None
+_guard: RequestGuard | None = None
 
 
 def shared_profile() -> QWebEngineProfile:
-    """One off-the-record profile per process: nothing the page does is written to disk."""
+    """One off-the-record profile per process: nothing the page does is written to disk, and
+    every request passes request_guard()."""
     global _profile
     if _profile is None:
         _profile = QWebEngineProfile(QCoreApplication.instance())
         _profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
         _profile.setPersistentCookiesPolicy(QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies)
+        _profile.setUrlRequestInterceptor(request_guard())
     return _profile
+
+
+def request_guard() -> RequestGuard:
+    """The interceptor of the runtime profile (what the page and R's worker may reach)."""
+    global _guard
+    if _guard is None:
+        _guard = RequestGuard(QCoreApplication.instance())
+    return _guard
 
 
 def webchannel_script() -> QWebEngineScript:
@@ -77,6 +89,7 @@ class RuntimePage(QObject):
     def __init__(self, url: str, bridge: Bridge, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._url = QUrl(url)
+        request_guard().allow_origin(url)
         self._page = _LockedPage(shared_profile(), self._url, self)
         self._channel = QWebChannel(self)
         self._channel.registerObject("bridge", bridge)

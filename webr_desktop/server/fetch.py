@@ -1,13 +1,19 @@
-"""Fetch http(s) URLs for R's download.file()/url(): the server does the request, not the page.
+"""Fetch http(s) URLs for R's download.file()/url()/readLines(url): the server does the request.
 
 webR's own download.file uses a sync XHR from the page's origin, so it only works where the
 remote server sends CORS headers. Here R's worker POSTs to our loopback server (same origin),
-and this module fetches with urllib, following redirects, and hands the body back in chunks so
-a large file never sits in memory whole. Stdlib only (no Qt): the server layer.
+and this module fetches the URL and hands the body back in chunks so a large file never sits
+in memory whole. Stdlib only (no Qt): the server layer.
+
+R code can post here itself, so every promise is kept here, at the moment of use: nothing is
+fetched while networking is off; each hop (redirects are followed here, not by a library) must
+be http(s) and pass the same destination policy as the proxy, and the connection goes to the
+address the policy approved (resolved once: a name that resolves differently later can't slip
+past). A bad request, a bad answer or a short body is an error R shows, never a 500 or a 200.
 
 Protocol (JSON request body, route ``api/fetch`` under the URL secret):
-  {"op": "open", "url": U, "headers": {...}}  → JSON {"id", "status", "size", "url", "type"}
-                                                 or {"error": text, "status": code}
+  {"op": "open", "url": U, "headers": {...}, "timeout": s} → JSON {"id", "status", "size",
+                                                 "url", "type"} or {"error": text, "status": code}
   {"op": "read", "id": I}                     → up to CHUNK raw bytes; b"" at the end
   {"op": "close", "id": I}                    → JSON null
   {"op": "get", "url": U}                     → the whole body, with the remote status code
@@ -16,31 +22,35 @@ Protocol (JSON request body, route ``api/fetch`` under the URL secret):
 
 from __future__ import annotations
 
+import http.client
 import json
+import math
 import secrets
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+
+from webr_desktop.net.tokens import DestinationPolicy
+from webr_desktop.server.fetch_http import FetchError, open_url
 
 FETCH_PATH = "api/fetch"
 CHUNK = 4 * 1024 * 1024
 IDLE_SECONDS = 120.0
 MAX_OPEN = 16
 TIMEOUT = 60.0
-USER_AGENT = "webR-Desktop (download.file)"
+MAX_TIMEOUT = 86_400.0  # a socket timeout larger than this overflows on some platforms
 MAX_GET = 512 * 1024 * 1024  # one "get" holds the body in memory: larger files use download.file
+OFF_MESSAGE = "networking is off: turn it on with Session \u25b8 Network"
 
 Progress = Callable[[str, int, int], None]  # (url, bytes done, total or -1)
+PolicyGate = Callable[[], "DestinationPolicy | None"]  # the policy now; None while networking is off
 
 
 @dataclass
 class _Download:
     url: str
-    response: Any
+    response: http.client.HTTPResponse
     total: int
     done: int = 0
     touched: float = field(default_factory=time.monotonic)
@@ -50,75 +60,90 @@ def _json(value: object, status: int = 200) -> tuple[int, str, bytes]:
     return status, "application/json", json.dumps(value).encode()
 
 
-class FetchService:
-    """Open downloads by id; ``handle`` is a LocalServer handler (call from any thread)."""
+def _timeout(value: object) -> float:
+    if value is None:
+        return TIMEOUT
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise FetchError(f"invalid timeout {value!r}: give a positive number of seconds")
+    return min(float(value), MAX_TIMEOUT)
 
-    def __init__(self, progress: Progress | None = None, *, opener: urllib.request.OpenerDirector | None = None) -> None:
+
+class FetchService:
+    """Open downloads by id; ``handle`` is a LocalServer handler (call from any thread).
+
+    ``policy`` is asked at every request for the destination policy in force, or None while
+    networking is off (the Network switch, ``run --no-network``)."""
+
+    def __init__(self, policy: PolicyGate, progress: Progress | None = None) -> None:
         self._lock = threading.Lock()
         self._open: dict[str, _Download] = {}
+        self._policy = policy
         self._progress = progress
-        self._opener = opener or urllib.request.build_opener()  # follows redirects
 
     def handle(self, body: bytes, headers: Mapping[str, str]) -> tuple[int, str, bytes]:
         try:
             request = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return _json({"error": "bad request"}, 400)
         if not isinstance(request, dict):
             return _json({"error": "bad request"}, 400)
         op = request.get("op")
-        if op == "open":
-            return self._open_url(request)
-        if op == "read":
-            return self._read(str(request.get("id", "")))
         if op == "close":
             self._close(str(request.get("id", "")))
             return _json(None)
+        policy = self._policy()
+        if op == "open":
+            try:
+                return _json(self._open_url(request, policy))
+            except FetchError as exc:
+                return _json({"error": str(exc), "status": exc.status})
+        if op == "read":
+            if policy is None:  # turned off mid-download: stop it
+                self._close(str(request.get("id", "")))
+                return 403, "text/plain", OFF_MESSAGE.encode()
+            return self._read(str(request.get("id", "")))
         if op == "get":
-            return self._get(request)
+            return self._get(request, policy)
         return _json({"error": "unknown op"}, 400)
 
-    def _open_url(self, request: dict) -> tuple[int, str, bytes]:
+    def _open_url(self, request: dict, policy: DestinationPolicy | None) -> dict:
+        """Open the URL (after every check) and register the download; FetchError if refused."""
+        if policy is None:
+            raise FetchError(OFF_MESSAGE)
         url = request.get("url")
-        if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
-            return _json({"error": "only http and https URLs can be downloaded", "status": 0})
-        self._expire()
+        if not isinstance(url, str):
+            raise FetchError("the URL must be a string")
         extra = request.get("headers") or {}
-        req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-        if isinstance(extra, dict):
-            for name, value in extra.items():
-                if isinstance(name, str) and isinstance(value, str) and "\n" not in name + value:
-                    req.add_header(name, value)
-        try:
-            response = self._opener.open(req, timeout=float(request.get("timeout") or TIMEOUT))
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            return _json({"error": f"HTTP status was '{exc.code} {exc.reason}'", "status": exc.code})
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            return _json({"error": f"cannot open URL: {reason}", "status": 0})
-        total = int(response.headers.get("Content-Length") or -1)
+        if not isinstance(extra, dict) or not all(isinstance(v, str) for v in [*extra, *extra.values()]):
+            raise FetchError("headers must be a named list of strings")
+        timeout = _timeout(request.get("timeout"))
+        self._expire()
+        response, final_url, total = open_url(url, extra, timeout, policy)
         download_id = secrets.token_hex(8)
         with self._lock:
             if len(self._open) >= MAX_OPEN:
                 response.close()
-                return _json({"error": "too many downloads at once", "status": 0})
-            self._open[download_id] = _Download(url, response, total)
-        return _json({
-            "id": download_id, "status": response.status, "size": total, "url": response.url,
-            "type": response.headers.get("Content-Type", ""),
-        })
+                raise FetchError("too many downloads at once")
+            self._open[download_id] = _Download(final_url, response, total)
+        return {"id": download_id, "status": response.status, "size": total, "url": final_url,
+                "type": response.getheader("Content-Type", "")}
 
-    def _get(self, request: dict) -> tuple[int, str, bytes]:
+    def _get(self, request: dict, policy: DestinationPolicy | None) -> tuple[int, str, bytes]:
         """The whole body at once, for an XHR that R's C code made: the status passes through
-        (so R reports a 404 as it would), and 502 with the reason when there was no answer."""
-        opened = json.loads(self._open_url(request)[2])
-        if "id" not in opened:
-            status = opened.get("status") or 502
-            return status, "text/plain", str(opened.get("error", "")).encode()
+        (so R reports a 404 as it would); 403 while off; 502 with the reason otherwise."""
+        try:
+            opened = self._open_url(request, policy)
+        except FetchError as exc:
+            status = exc.status or (403 if policy is None else 502)
+            return status, "text/plain", str(exc).encode()
         try:
             chunks, size = [], 0
-            while data := self._read(opened["id"])[2]:
+            while True:
+                status, _type, data = self._read(opened["id"])
+                if status != 200:
+                    return status, "text/plain", data
+                if not data:
+                    break
                 chunks.append(data)
                 size += len(data)
                 if size > MAX_GET:
@@ -134,15 +159,18 @@ class FetchService:
             return 404, "text/plain", b"no such download"
         try:
             data = item.response.read(CHUNK)
-        except OSError as exc:
+        except (OSError, http.client.HTTPException) as exc:
             self._close(download_id)
-            return 502, "text/plain", f"download failed: {exc}".encode()
+            return 502, "text/plain", f"download failed after {item.done} bytes: {exc!r}".encode()
         item.done += len(data)
         item.touched = time.monotonic()
         if self._progress is not None:
             self._progress(item.url, item.done, item.total)
         if not data:
             self._close(download_id)
+            if 0 <= item.total != item.done:  # http.client reads a short body as a clean end
+                return 502, "text/plain", (
+                    f"download incomplete: the server closed after {item.done} of {item.total} bytes").encode()
         return 200, "application/octet-stream", data
 
     def _close(self, download_id: str) -> None:
@@ -163,3 +191,4 @@ class FetchService:
             keys = list(self._open)
         for key in keys:
             self._close(key)
+

@@ -1,8 +1,12 @@
 """MainWindow: menus, status bar and the pane layout.
 
-The console sits in a vertical splitter in the centre (script editor and data viewers above);
-other panes (plots, help, environment, files) dock around it as tabbed dock widgets. The
-window knows panes only as widgets; webr_desktop.app builds and wires them.
+The console sits in a vertical splitter in the centre (the Source area of scripts and data
+above); other panes (plots, help, environment, files) dock around it as tabbed dock widgets.
+The window knows panes only as widgets; webr_desktop.app builds and wires them.
+
+A central pane that comes and goes (the Source area) gets back the share of the height it
+had last, kept in the settings across runs, and never less than MIN_SHARE: a splitter
+alone would give a newly shown pane only its size hint, or 0 next to another pane.
 """
 
 from __future__ import annotations
@@ -15,6 +19,10 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QSplitter
 
 SETTINGS_GEOMETRY = "main_window/geometry"
 SETTINGS_STATE = "main_window/state"
+SETTINGS_SHARE = "main_window/central_share/{}"  # a pane's share of the splitter's height
+DEFAULT_SHARE = 0.55
+MIN_SHARE = 0.30  # a newly shown central pane gets at least this much of the height
+MAX_SHARE = 0.85  # and leaves the console at least the rest
 
 
 class MainWindow(QMainWindow):
@@ -32,6 +40,7 @@ class MainWindow(QMainWindow):
         self.resize(1100, 720)
         self.setDockNestingEnabled(True)
         self.centre = QSplitter(Qt.Orientation.Vertical, self)
+        self.centre.splitterMoved.connect(lambda _pos, _index: self._remember_shares())
         self.setCentralWidget(self.centre)
         self._build_menus()
         self.versions_label = QLabel("Starting R…", self)
@@ -61,19 +70,59 @@ class MainWindow(QMainWindow):
         session_menu.addAction(self.interrupt_action)
         session_menu.addAction(self.restart_action)
 
-    def add_central_pane(self, widget: QWidget, stretch: int = 1, index: int = -1) -> None:
-        """Stack a pane in the central splitter (documents above, console below)."""
+    def add_central_pane(self, widget: QWidget, stretch: int = 1, index: int = -1, name: str = "") -> None:
+        """Stack a pane in the central splitter (documents above, console below). ``name``
+        keys the height it is given back in the settings (a pane that comes and goes)."""
+        if name:
+            widget.setObjectName(f"central:{name}")
         self.centre.insertWidget(index, widget)
         self.centre.setStretchFactor(self.centre.indexOf(widget), stretch)
 
-    def show_central_pane(self, widget: QWidget, visible: bool, share: float = 0.55) -> None:
-        """Show or hide a central pane; a pane that appears gets ``share`` of the height
-        (a splitter would otherwise give a newly shown pane only its small size hint)."""
+    def show_central_pane(self, widget: QWidget, visible: bool) -> None:
+        """Show or hide a central pane; one that appears gets its remembered share of the
+        height, at least MIN_SHARE."""
         if visible == widget.isVisibleTo(self):
             return
-        widget.setVisible(visible)
         if visible:
-            self._give_share(widget, share)
+            widget.show()
+            self._give_share(widget, self.central_share(widget))
+            return
+        self._remember_shares()
+        sizes, index = self.centre.sizes(), self.centre.indexOf(widget)
+        widget.hide()
+        rest = sum(sizes) - sizes[index]
+        if rest > 0:  # the others keep their proportions (a splitter deals it out by stretch)
+            self.centre.setSizes([0 if i == index else s + sizes[index] * s // rest for i, s in enumerate(sizes)])
+
+    def raise_central_pane(self, widget: QWidget) -> None:
+        """A pane asked to be seen (View(), a file opened): shown, and given its share back
+        if the user had dragged it shut."""
+        if not widget.isVisibleTo(self):
+            self.show_central_pane(widget, True)
+        elif self.centre.sizes()[self.centre.indexOf(widget)] == 0 and sum(self.centre.sizes()) > 0:
+            self._give_share(widget, self.central_share(widget))
+
+    def central_share(self, widget: QWidget) -> float:
+        """The share of the height ``widget`` gets when shown: as the user left it (this run
+        or an earlier one), within [MIN_SHARE, MAX_SHARE]."""
+        if not widget.objectName().startswith("central:"):  # a pane added without a name
+            return DEFAULT_SHARE
+        key = SETTINGS_SHARE.format(widget.objectName().removeprefix("central:"))
+        try:
+            share = float(self._settings.value(key, DEFAULT_SHARE))
+        except (TypeError, ValueError):  # a hand-edited settings file
+            share = DEFAULT_SHARE
+        return min(MAX_SHARE, max(MIN_SHARE, share))
+
+    def _remember_shares(self) -> None:
+        sizes = self.centre.sizes()
+        total = sum(sizes)
+        if total <= 0:
+            return
+        for i, size in enumerate(sizes):
+            name = self.centre.widget(i).objectName()
+            if name.startswith("central:") and self.centre.widget(i).isVisibleTo(self) and size > 0:
+                self._settings.setValue(SETTINGS_SHARE.format(name.removeprefix("central:")), round(size / total, 4))
 
     def _give_share(self, widget: QWidget, share: float) -> None:
         sizes = self.centre.sizes()
@@ -187,6 +236,7 @@ class MainWindow(QMainWindow):
             return
         self._settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
         self._settings.setValue(SETTINGS_STATE, self.saveState())
+        self._remember_shares()
         self._settings.sync()
         self.sig_closing.emit()
         super().closeEvent(event)

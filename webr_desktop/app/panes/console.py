@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
+from webr_desktop.core import paths
 from webr_desktop.core.rcode import r_string
 
 if TYPE_CHECKING:
@@ -17,11 +18,16 @@ if TYPE_CHECKING:
 
 
 def add_console(window: MainWindow, session: RSession, history: History) -> ConsolePane:
-    """The console pane, the last of the central panes (documents go above it)."""
+    """The console pane, the last of the central panes (the Source area goes above it). At
+    every R start R is told the console renders colours and links (crayon's and cli's options)."""
     from webr_desktop.ui.console.console_pane import ConsolePane
 
     console = ConsolePane(session, history)
     window.add_central_pane(console)
+    colours = (paths.resources_dir() / "R" / "gui" / "console_colours.R").read_text(encoding="utf-8")
+    session.sig_started.connect(lambda _ready: session.eval(colours))
+    if session.info is not None:
+        session.eval(colours)
     return console
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QResizeEvent
+from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QFontDatabase, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
+from webr_desktop.core.ansi import AnsiParser, split_carriage_returns
+from webr_desktop.core.console_links import parse_link
 from webr_desktop.core.console_text import StderrClassifier
+from webr_desktop.core.rcode import r_string
 from webr_desktop.core.history import History
 from webr_desktop.runtime.session import RSession
 from webr_desktop.ui.console.input_line import ConsoleInputLine
@@ -29,12 +32,19 @@ BUSY_SHOW_DELAY_MS = 250
 
 class ConsolePane(QWidget):
     sig_prompt_displayed = Signal(str)  # after a prompt is on screen (used by benchmarks)
+    sig_help_requested = Signal(str, str)  # topic, package ("" when not named): a help link
+    sig_open_file_requested = Signal(str, int)  # path, line (0: not given): a file link
 
-    def __init__(self, session: RSession, history: History, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, session: RSession, history: History, parent: QWidget | None = None,
+        open_url: Callable[[QUrl], object] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._session = session
         self._history = history
         self._classifier = StderrClassifier()
+        self._parsers = {"stdout": AnsiParser(), "stderr": AnsiParser()}  # colours per stream
+        self._open_url = open_url or QDesktopServices.openUrl
 
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.output = ConsoleOutputView(parent=self)
@@ -76,6 +86,7 @@ class ConsolePane(QWidget):
         self.input.sig_history_requested.connect(self._on_input_history_requested)
         self.input.sig_interrupt_requested.connect(session.interrupt)
         self.input.sig_clear_requested.connect(self.clear)
+        self.output.sig_link_activated.connect(self._on_output_link_activated)
         session.sig_output_received.connect(self._on_session_output)
         session.sig_input_sent.connect(self._on_session_input_sent)
         session.sig_prompt_shown.connect(self._on_session_prompt)
@@ -127,7 +138,32 @@ class ConsolePane(QWidget):
 
     def _on_session_output(self, chunk: list[tuple[str, str]]) -> None:
         classify = self._classifier.classify
-        self.output.append_lines([(classify(stream, text), text) for stream, text in chunk])
+        lines = []
+        for stream, text in chunk:
+            parser = self._parsers.get(stream)
+            if parser is not None and ("\x1b" in text or "\r" in text or parser.active):
+                spans = split_carriage_returns(parser.feed(text))  # crayon/cli colours, links
+                lines.append((classify(stream, "".join(s.text for s in spans)), spans))
+            else:  # the common case stays a plain string: floods are not slowed
+                lines.append((classify(stream, text), text))
+        self.output.append_lines(lines)
+
+    def _on_output_link_activated(self, href: str) -> None:
+        """Do what cli means by the link: help, run code, open a file or a web page."""
+        link = parse_link(href)
+        if link is None:
+            return
+        if link.kind == "help":
+            self.sig_help_requested.emit(link.target, link.package or "")
+        elif link.kind == "run":
+            self.submit(link.target)
+        elif link.kind == "vignette":
+            package = f", package = {r_string(link.package)}" if link.package else ""
+            self.submit(f"vignette({r_string(link.target)}{package})")
+        elif link.kind == "file":
+            self.sig_open_file_requested.emit(link.target, link.line)
+        else:
+            self._open_url(QUrl(link.target))
 
     def _on_session_input_sent(self, prompt: str, line: str) -> None:
         self._classifier.reset()
@@ -135,6 +171,8 @@ class ConsolePane(QWidget):
 
     def _on_session_prompt(self, prompt: str) -> None:
         self._classifier.reset()
+        for parser in self._parsers.values():  # no colour leaks into the next command
+            parser.reset()
         self.prompt_label.setText(prompt)
         self.sig_prompt_displayed.emit(prompt)
 

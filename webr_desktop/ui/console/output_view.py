@@ -10,10 +10,11 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QFont, QResizeEvent, QTextCharFormat, QTextCursor
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QResizeEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QWidget
 
+from webr_desktop.core.ansi import Span, rgb
 from webr_desktop.core.console_text import ERROR, MESSAGE, STDOUT, WARNING
 
 INPUT = "input"
@@ -42,8 +43,38 @@ FORMATS = {
 }
 
 
+LINK_COLOR = "#1f4fa8"
+
+Line = tuple[str, "str | list[Span]"]  # (style, plain text or ANSI-styled spans)
+
+
+def span_format(base: QTextCharFormat, span: Span) -> QTextCharFormat:
+    """``base`` (the line's kind) with what an ANSI span adds: colours, weight, links."""
+    fmt = QTextCharFormat(base)
+    style = span.style
+    if style.fg is not None:
+        fmt.setForeground(QColor(*rgb(style.fg)))
+    if style.bg is not None:
+        fmt.setBackground(QColor(*rgb(style.bg)))
+    if style.bold:
+        fmt.setFontWeight(QFont.Weight.Bold)
+    if style.italic:
+        fmt.setFontItalic(True)
+    if style.underline or style.link:
+        fmt.setFontUnderline(True)
+    if style.link:
+        fmt.setAnchor(True)
+        fmt.setAnchorHref(style.link)
+        if style.fg is None:
+            fmt.setForeground(QColor(LINK_COLOR))
+    return fmt
+
+
 class ConsoleOutputView(QPlainTextEdit):
-    """Read-only output with a bounded scrollback of ``max_lines`` lines."""
+    """Read-only output with a bounded scrollback of ``max_lines`` lines; ANSI-styled lines
+    keep their colours and their OSC 8 links are clickable."""
+
+    sig_link_activated = Signal(str)  # the target of a clicked link
 
     def __init__(self, max_lines: int = 10_000, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,8 +83,9 @@ class ConsoleOutputView(QPlainTextEdit):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setMaximumBlockCount(max_lines)
+        self.viewport().setMouseTracking(True)  # the hand cursor over links
         self._max_lines = max_lines
-        self._pending: deque[tuple[str, str]] = deque()  # (style, line)
+        self._pending: deque[Line] = deque()
         self._has_text = False
         self._flush_timer = QTimer(self, singleShot=True, interval=0)
         self._flush_timer.timeout.connect(self._flush_slice)
@@ -70,7 +102,7 @@ class ConsoleOutputView(QPlainTextEdit):
         if at_bottom:
             bar.setValue(bar.maximum())
 
-    def append_lines(self, lines: list[tuple[str, str]]) -> None:
+    def append_lines(self, lines: list[Line]) -> None:
         """Queue (style, text) lines for display."""
         self._pending.extend(lines)
         overflow = len(self._pending) - self._max_lines
@@ -102,9 +134,15 @@ class ConsoleOutputView(QPlainTextEdit):
             cursor.beginEditBlock()
             room = LINES_PER_STEP
             while self._pending and room > 0:
-                style = self._pending[0][0]
+                style, first = self._pending[0]
+                if not isinstance(first, str):  # ANSI-styled: one insert per span
+                    self._pending.popleft()
+                    room -= 1
+                    self._insert_spans(cursor, style, first)
+                    continue
                 run: list[str] = []
-                while self._pending and self._pending[0][0] == style and room > 0:
+                while self._pending and self._pending[0][0] == style and isinstance(self._pending[0][1], str) \
+                        and room > 0:
                     run.append(self._pending.popleft()[1])
                     room -= 1
                 text = "\n".join(run)
@@ -119,3 +157,26 @@ class ConsoleOutputView(QPlainTextEdit):
             bar.setValue(bar.maximum())
         if self._pending and deadline is not None:
             self._flush_timer.start()
+
+    def _insert_spans(self, cursor: QTextCursor, style: str, spans: list[Span]) -> None:
+        base = FORMATS.get(style, FORMATS[STDOUT])
+        if self._has_text:
+            cursor.insertText("\n", base)
+        self._has_text = True
+        if not spans:  # an empty line
+            cursor.insertText("", base)
+        for span in spans:
+            cursor.insertText(span.text, span_format(base, span))
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        """A pointing hand over a link, as in a browser."""
+        link = self.anchorAt(event.position().toPoint())
+        self.viewport().setCursor(Qt.CursorShape.PointingHandCursor if link else Qt.CursorShape.IBeamCursor)
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        """A click on a link (not the end of a selection drag) activates it."""
+        link = self.anchorAt(event.position().toPoint())
+        super().mouseReleaseEvent(event)
+        if link and event.button() == Qt.MouseButton.LeftButton and not self.textCursor().hasSelection():
+            self.sig_link_activated.emit(link)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QTabWidget, QWidget
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QTabWidget
 
 from webr_desktop.models.data_view_model import DataViewModel
 from webr_desktop.ui.data.data_viewer import DataViewer
@@ -11,49 +11,54 @@ from webr_desktop.ui.data.data_viewer import DataViewer
 MAX_TAB_TITLE = 28
 
 
-class DataViewerTabs(QTabWidget):
-    """The data viewers; the owner shows it on sig_raise_requested and may hide it on sig_emptied."""
+class DataViewerTabs(QObject):
+    """The data viewers, as tabs of ``tabs``: a tab widget of their own, or the Source area's,
+    shared with scripts (then only the DataViewer pages are this object's business)."""
 
-    sig_raise_requested = Signal()  # a new view was added: bring this pane forward
-    sig_emptied = Signal()  # the last tab closed
+    sig_raise_requested = Signal()  # a new view was added: bring its tabs forward
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, tabs: QTabWidget | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.setTabsClosable(True)
-        self.setMovable(True)
-        self.setDocumentMode(True)
-        self.tabCloseRequested.connect(self.close_tab)
+        if tabs is None:
+            tabs = QTabWidget()
+            tabs.setTabsClosable(True)
+            tabs.setMovable(True)
+            tabs.setDocumentMode(True)
+        self.tabs = tabs
+        tabs.tabCloseRequested.connect(self.close_tab)
 
     def add_viewer(self, model: DataViewModel) -> DataViewer:
-        """Show a new view in its own tab, selected."""
-        viewer = DataViewer(model, self)
+        """Show a new view in its own tab, in front."""
+        viewer = DataViewer(model, self.tabs)
         title = model.title if len(model.title) <= MAX_TAB_TITLE else model.title[: MAX_TAB_TITLE - 1] + "…"
-        index = self.addTab(viewer, title)
-        self.setTabToolTip(index, model.meta.summary())
+        index = self.tabs.addTab(viewer, title)
+        self.tabs.setTabToolTip(index, model.meta.summary())
         viewer.sig_title_changed.connect(lambda text, v=viewer: self._on_viewer_title_changed(v, text))
-        self.setCurrentIndex(index)
+        self.tabs.setCurrentIndex(index)
         self.sig_raise_requested.emit()
         return viewer
 
     def viewers(self) -> list[DataViewer]:
-        return [w for w in (self.widget(i) for i in range(self.count())) if isinstance(w, DataViewer)]
+        return [w for w in (self.tabs.widget(i) for i in range(self.tabs.count())) if isinstance(w, DataViewer)]
+
+    def current_viewer(self) -> DataViewer | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, DataViewer) else None
 
     def close_tab(self, index: int) -> None:
-        viewer = self.widget(index)
-        if viewer is None:
+        """Close a viewer's tab (other kinds of tab are left to their owners)."""
+        viewer = self.tabs.widget(index)
+        if not isinstance(viewer, DataViewer):
             return
-        self.removeTab(index)
-        if isinstance(viewer, DataViewer):
-            viewer.model.close()
+        self.tabs.removeTab(index)
+        viewer.model.close()
         viewer.deleteLater()
-        if self.count() == 0:
-            self.sig_emptied.emit()
 
     def close_all(self) -> None:
-        while self.count():
-            self.close_tab(self.count() - 1)
+        for viewer in self.viewers():
+            self.close_tab(self.tabs.indexOf(viewer))
 
     def _on_viewer_title_changed(self, viewer: DataViewer, text: str) -> None:
-        index = self.indexOf(viewer)
+        index = self.tabs.indexOf(viewer)
         if index >= 0:
-            self.setTabToolTip(index, text)
+            self.tabs.setTabToolTip(index, text)

@@ -55,27 +55,38 @@ def write_text_file(path: Path, text: str, newline: str = "\n", bom: bool = Fals
 
 
 class EditorTabs(QWidget):
-    """A QTabWidget of CodeEditors with a shared find bar and file actions."""
+    """CodeEditors in a QTabWidget, with a find bar and file actions.
+
+    Alone it owns its tab widget (above the find bar). Given ``tabs`` (the Source area's),
+    it shares them with other kinds of page, acts only on its CodeEditors, and is itself
+    just the find bar's strip, which the owner places below the tabs.
+    """
 
     sig_run_code = Signal(str)  # run this in the console
     sig_source_requested = Signal(object, str, bool)  # (path str or None, text, echo)
     sig_buffers_changed = Signal()  # some tab's text or dirty state changed (debounced)
     sig_current_file_changed = Signal(object)  # path str or None of the shown tab
+    sig_raise_requested = Signal()  # a script was opened or asked for: show it
 
-    def __init__(self, completions: CompletionSource | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, completions: CompletionSource | None = None, parent: QWidget | None = None,
+        tabs: QTabWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._completions = completions
         self._states: dict[CodeEditor, _TabState] = {}
         self._untitled = itertools.count(1)
-        self.tabs = QTabWidget(self)
-        self.tabs.setTabsClosable(True)
-        self.tabs.setMovable(True)
-        self.tabs.setDocumentMode(True)
         self.find_bar = FindBar(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.tabs, 1)
+        if tabs is None:
+            tabs = QTabWidget(self)
+            tabs.setTabsClosable(True)
+            tabs.setMovable(True)
+            tabs.setDocumentMode(True)
+            layout.addWidget(tabs, 1)
+        self.tabs = tabs
         layout.addWidget(self.find_bar)
         self._buffers_timer = QTimer(self, singleShot=True, interval=BUFFERS_DEBOUNCE_MS)
         self._buffers_timer.timeout.connect(self.sig_buffers_changed)
@@ -91,7 +102,8 @@ class EditorTabs(QWidget):
 
     # ------------------------------------------------------------------ tabs
     def editors(self) -> list[CodeEditor]:
-        return [self.tabs.widget(i) for i in range(self.tabs.count())]  # type: ignore[misc]
+        """The script tabs, in tab order (a shared tab widget also holds other pages)."""
+        return [w for w in (self.tabs.widget(i) for i in range(self.tabs.count())) if isinstance(w, CodeEditor)]
 
     def current_editor(self) -> CodeEditor | None:
         widget = self.tabs.currentWidget()
@@ -113,6 +125,7 @@ class EditorTabs(QWidget):
         for editor, state in self._states.items():
             if state.path == path:
                 self.tabs.setCurrentWidget(editor)
+                self.sig_raise_requested.emit()
                 return editor
         try:
             text, newline, bom = read_text_file(path)
@@ -138,6 +151,7 @@ class EditorTabs(QWidget):
         self._refresh_title(editor)
         self.tabs.setCurrentIndex(index)
         editor.setFocus()
+        self.sig_raise_requested.emit()
         return editor
 
     def follow_rename(self, old: Path, new: Path) -> None:
@@ -172,6 +186,8 @@ class EditorTabs(QWidget):
     def _on_tabs_current_changed(self, _index: int) -> None:
         editor = self.current_editor()
         self.find_bar.set_editor(editor)
+        if editor is None:  # e.g. a data tab came to the front: find is for scripts
+            self.find_bar.hide()
         state = self._states.get(editor) if editor else None
         self.sig_current_file_changed.emit(str(state.path) if state and state.path else None)
 
@@ -316,7 +332,7 @@ class EditorTabs(QWidget):
             act("&Open File…", QKeySequence.StandardKey.Open, self.open_dialog),
             act("&Save", QKeySequence.StandardKey.Save, lambda: self.save()),
             act("Save &As…", "Ctrl+Alt+Shift+S", lambda: self.save_as()),
-            act("&Close", "Ctrl+W", lambda: self.close_tab()),
+            act("&Close", "Ctrl+W", self._close_front_tab),
             sep(),
             act("&Find…", QKeySequence.StandardKey.Find, lambda: self.open_find(False), in_editor),
             act("&Replace…", "Ctrl+H", lambda: self.open_find(True), in_editor),
@@ -327,13 +343,22 @@ class EditorTabs(QWidget):
             act("&Comment/Uncomment Lines", "Ctrl+Shift+C", self._toggle_comment, menu_only, False),
         ]
 
+    def _close_front_tab(self) -> None:
+        """Ctrl+W closes the tab in front whatever its kind: its owner answers the request."""
+        if self.tabs.currentIndex() >= 0:
+            self.tabs.tabCloseRequested.emit(self.tabs.currentIndex())
+
     def open_dialog(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Open R script", "", FILE_FILTER)
         for path in paths:
             self.open_file(Path(path))
 
     def open_find(self, replace: bool = False) -> None:
-        self.find_bar.set_editor(self.current_editor())
+        """Ctrl+F / Ctrl+H in the script in front (not over a data tab: it has its filter)."""
+        editor = self.current_editor()
+        if editor is None:
+            return
+        self.find_bar.set_editor(editor)
         self.find_bar.open_bar(replace)
 
     def _toggle_comment(self) -> None:

@@ -110,6 +110,11 @@ class HelpPane(QWidget):
         self.forward_action.triggered.connect(self._on_forward_triggered)
         self.search_action.triggered.connect(self.focus_search)
 
+    def show_topic(self, topic: str, package: str = "") -> None:
+        """Open a topic's page (a help link in the console) and come forward."""
+        self._service.open_topic(topic, package or None)
+        self.sig_raise_requested.emit()
+
     def menu_actions(self) -> list[QAction]:
         """The pane's commands, for the main window's Help menu."""
         return [self.back_action, self.forward_action, self.search_action]
