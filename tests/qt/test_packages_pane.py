@@ -248,6 +248,9 @@ def test_install_dialog_searches_shows_the_plan_then_installs_with_progress(qtbo
     qtbot.addWidget(dialog)
     dialog.show()
     assert fake.calls == [("search", "")]
+    assert dialog.message.text() == "Reading the package sources…"
+    fake.sig_search_finished.emit("", [_candidate("futile.logger", "1.4.3")])
+    assert dialog.message.text() == ""
     qtbot.keyClicks(dialog.search_edit, "fut")
     qtbot.waitUntil(lambda: ("search", "fut") in fake.calls)
     fake.sig_search_finished.emit("fut", [_candidate("futile.logger", "1.4.3", title="A Logging Utility"),

@@ -124,6 +124,7 @@ class InstallDialog(QDialog):
             self._plan_request = service.plan_file(file) if file else service.plan(list(names))
         else:
             self.search_edit.setFocus()
+            self._say("Reading the package sources…")  # the first search loads every index
             service.search("")
 
     # ------------------------------------------------------------------ search and plan
@@ -143,6 +144,8 @@ class InstallDialog(QDialog):
     def _on_search_finished(self, query: str, found: list) -> None:
         if query != self.search_edit.text():
             return  # an older search
+        if self.message.text() == "Reading the package sources…":
+            self._say("" if found or query else "No package sources are configured, or none could be read.")
         self.results_model.set_candidates(found)
 
     def _ask_plan(self) -> None:
