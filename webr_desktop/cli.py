@@ -1,4 +1,5 @@
-"""Command line: ``webr-desktop [PATH]``, ``run FILE.R | -e EXPR``, ``fetch-runtime``, ``--version``."""
+"""Command line: ``webr-desktop [PATH]``, ``run FILE.R | -e EXPR``, ``fetch-runtime``, ``packages …``,
+``--version``."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from webr_desktop.core.plot_export import FORMATS, ExportSpec, ExportSpecError
 if TYPE_CHECKING:
     from webr_desktop.runtime.headless import PlotOutput
 
-_SUBCOMMANDS = ("run", "fetch-runtime")
+_SUBCOMMANDS = ("run", "fetch-runtime", "packages")
 
 
 def _version_text() -> str:
@@ -31,7 +32,7 @@ def _version_text() -> str:
 def _main_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="webr-desktop",
-        description="A desktop R IDE whose R is webR. Subcommands: run, fetch-runtime.",
+        description="A desktop R IDE whose R is webR. Subcommands: run, fetch-runtime, packages.",
     )
     parser.add_argument("path", nargs="?", type=Path, help="project folder or file to open")
     parser.add_argument("--version", action="store_true", help="print app, webR and R versions")
@@ -146,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_run(argv[1:])
     if argv and argv[0] == "fetch-runtime":
         return _cmd_fetch(argv[1:])
+    if argv and argv[0] == "packages":
+        from webr_desktop.cli_packages import main as packages_main
+
+        return packages_main(argv[1:])
     args = _main_parser().parse_args(argv)
     if args.version:
         print(_version_text())

@@ -106,7 +106,7 @@ local({
   }
   rd_title <- function(pkgdir, name) {
     info <- rd_info(pkgdir)
-    title <- info$Title[match(name, info$Name)]
+    title <- unname(info$Title[match(name, info$Name)]) # a named vector in some Rd.rds files
     if (length(title) != 1L || is.na(title)) name else title
   }
 

@@ -20,6 +20,7 @@ from webr_desktop.app.services import (
     PAGE_PATH,
     Services,
     new_network,
+    new_packages,
     new_project,
     new_session,
     start_server,
@@ -28,6 +29,6 @@ from webr_desktop.app.services import (
 from webr_desktop.app.window import build_window
 
 __all__ = [
-    "PAGE_PATH", "Services", "build_window", "network_settings", "new_network", "new_project", "new_session",
+    "PAGE_PATH", "Services", "build_window", "network_settings", "new_network", "new_packages", "new_project", "new_session",
     "open_ide", "run_gui", "run_headless", "start_recovery", "start_server", "start_services",
 ]

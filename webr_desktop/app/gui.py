@@ -43,6 +43,8 @@ def open_ide(
         services.project.open_folder(open_path if open_path.is_dir() else open_path.parent)
     window, console = build_window(
         services.session, services.project, settings, history, recent, services.network, services.downloads,
+        packages=services.package_service, package_session=services.packages,
+        package_sources=paths.package_sources_file(),
     )
     if open_path is not None and open_path.is_file():
         window.editor.open_file(open_path)

@@ -17,6 +17,8 @@ from webr_desktop.core.rcode import r_string
 from webr_desktop.core.runtime_assets import RuntimeAssetError, RuntimeInfo, check_runtime
 
 if TYPE_CHECKING:
+    from webr_desktop.core.packages.service import PackageService
+    from webr_desktop.models.package_session import PackageSession
     from webr_desktop.models.project import ProjectService
     from webr_desktop.net.progress import DownloadProgress
     from webr_desktop.net.proxy import NetworkService
@@ -38,6 +40,8 @@ class Services:
     project: ProjectService  # host folders mounted in R, R's working directory
     network: NetworkService  # the proxy child that carries R's sockets
     downloads: DownloadProgress  # download.file() progress, for the status bar
+    packages: PackageSession  # the persistent library in R, R's package verbs' offers
+    package_service: PackageService  # sources, cache, library (the Packages pane, the CLI)
 
     def shutdown(self) -> None:
         self.network.stop()  # no proxy child outlives the app
@@ -132,6 +136,35 @@ def new_network(
     return network, downloads
 
 
+def new_packages(session: RSession, server: LocalServer, info: RuntimeInfo,
+                 service: PackageService | None = None) -> tuple[PackageSession, PackageService]:
+    """The persistent library and the package service for ``session``, served by ``server``.
+
+    R sees the library read-only (a manifest + lazy files from a static mount, see
+    server/library_view.py); it changes only through the package route, where every archive
+    is checked in Python. ``service``: one over other folders (tests, benchmarks).
+    """
+    from webr_desktop.core.packages.service import PackageService
+    from webr_desktop.models.package_session import PackageEndpoints, PackageSession
+    from webr_desktop.server.blob_inbox import BLOB_PATH
+    from webr_desktop.server.library_view import LIBRARY_PATH, LIBRARY_PREFIX, LibraryView
+    from webr_desktop.server.packages import PACKAGES_PATH, PackagesRoute, install_route
+
+    if service is None:
+        service = PackageService.from_config(webr_version=info.webr_version)
+    root = service.library.root
+    root.mkdir(parents=True, exist_ok=True)
+    server.mount(LIBRARY_PREFIX, root)
+    server.add_handler(LIBRARY_PATH, LibraryView(root).handle)
+    endpoints = PackageEndpoints(files_url=server.url(LIBRARY_PREFIX + "/"), library_url=server.url(LIBRARY_PATH),
+                                 api_url=server.url(PACKAGES_PATH), blob_url=server.url(BLOB_PATH))
+    model = PackageSession(session, endpoints)
+    route = PackagesRoute(service, progress=model.report_progress, changed=model.report_changed,
+                          take_blob=server.blobs.take)
+    install_route(server, route)
+    return model, service
+
+
 def start_services(info: RuntimeInfo, *, network: bool = True, policy: str = "all",
                    allow: tuple[str, ...] = ()) -> Services:
     """Start the loopback server, networking (unless ``network`` is False) and an R session
@@ -140,7 +173,9 @@ def start_services(info: RuntimeInfo, *, network: bool = True, policy: str = "al
     session = new_session(server.url(PAGE_PATH), server.blobs)
     project = new_project(session, server)  # before start: it re-mounts on every sig_started
     proxy, downloads = new_network(session, server, policy, allow)
+    packages, package_service = new_packages(session, server, info)  # before start: it sets up every R start
     if network:
         proxy.start()  # the child is up long before R (≈0.3 s against ≈1.5 s)
     session.start()
-    return Services(server=server, session=session, project=project, network=proxy, downloads=downloads)
+    return Services(server=server, session=session, project=project, network=proxy, downloads=downloads,
+                    packages=packages, package_service=package_service)

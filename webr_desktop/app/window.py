@@ -11,12 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from webr_desktop.app.panes.console import add_console
+from webr_desktop.app.panes.console import add_console, connect_package_offers
 from webr_desktop.app.panes.environment import add_environment
 from webr_desktop.app.panes.files import add_files
 from webr_desktop.app.panes.folders import add_folder_menu
 from webr_desktop.app.panes.help import add_help
 from webr_desktop.app.panes.network import add_network
+from webr_desktop.app.panes.packages import add_packages
 from webr_desktop.app.panes.plots import add_plots
 from webr_desktop.app.panes.session import add_session_status
 from webr_desktop.app.panes.source import add_source
@@ -26,7 +27,9 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
 
     from webr_desktop.core.history import History
+    from webr_desktop.core.packages.service import PackageService
     from webr_desktop.core.recent_folders import RecentFolders
+    from webr_desktop.models.package_session import PackageSession
     from webr_desktop.models.project import ProjectService
     from webr_desktop.net.progress import DownloadProgress
     from webr_desktop.net.proxy import NetworkService
@@ -38,11 +41,16 @@ if TYPE_CHECKING:
 def build_window(
     session: RSession, project: ProjectService, settings: QSettings, history: History, recent: RecentFolders,
     network: NetworkService | None = None, downloads: DownloadProgress | None = None,
+    packages: PackageService | None = None, package_session: PackageSession | None = None,
+    package_sources: Path | None = None,
 ) -> tuple[MainWindow, ConsolePane]:
     """The main window with its panes, wired to the session, the project folders and networking.
 
     The panes stay reachable as window attributes (``source`` and its ``editor`` and
     ``data_views``, ``files``, ``plots``, …) for the start-up code, tests and benchmarks.
+    ``packages``: the host package manager (default: the user's saved sources and persistent
+    library); ``package_session``: R's side of that library; ``package_sources``: where
+    Packages ▸ Repositories… saves the sources.
     """
     from webr_desktop.ui.main_window import MainWindow
 
@@ -51,12 +59,13 @@ def build_window(
     console = add_console(window, session, history)
     window.source, window.data_service, completions = add_source(window, session, project, console.submit)
     window.editor, window.data_views = window.source.editor, window.source.data
-    # Right: Environment above; Files, Plots, Help and Viewer tabbed below.
+    # Right: Environment above; Files, Plots, Help, Viewer and Packages tabbed below.
     window.environment = add_environment(window, session)
     window.files = add_files(window, session, project)
     window.plots = add_plots(window, session, settings, project)
     window.help = add_help(window, session)
     window.viewer = add_viewer(window, session, network)
+    window.packages = add_packages(window, session, packages, package_sources, package_session)
     window.folder_menu = add_folder_menu(window, project, recent)
     if network is not None:
         window.network_controls = add_network(window, network, settings, downloads)
@@ -72,6 +81,9 @@ def build_window(
     window.environment.sig_view_requested.connect(window.data_service.open_name)
     console.sig_help_requested.connect(window.help.show_topic)  # cli's help links
     console.sig_open_file_requested.connect(lambda path, _line: window.editor.open_file(Path(path)))
+    window.packages.sig_restart_requested.connect(session.restart)  # an update or removal of a loaded package
+    if package_session is not None:  # R's own offers (missing package, Restart R) above the console's input
+        connect_package_offers(console, package_session, session)
 
     window.raise_side_pane("Files" if project.folder else "Plots")  # Help waits until R shows a page
     window.restore_layout()

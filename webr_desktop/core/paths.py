@@ -80,3 +80,23 @@ def recovery_dir() -> Path:
 def recent_folders_file() -> Path:
     """The JSON list behind File ▸ Open Recent (core.recent_folders)."""
     return user_data_dir() / "recent_folders.json"
+
+
+def user_config_dir() -> Path:
+    """Per-user settings the user chose (package sources)."""
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def package_library_dir(r_minor: str = "4.6") -> Path:
+    """The persistent host library R sees first on .libPaths() (core.packages.library)."""
+    return user_data_dir() / "library" / f"R-{r_minor}"
+
+
+def package_cache_dir() -> Path:
+    """Every package archive ever downloaded, and the last good repository indexes."""
+    return user_cache_dir() / "packages"
+
+
+def package_sources_file() -> Path:
+    """The user's ordered list of package sources (core.packages.sources)."""
+    return user_config_dir() / "package_sources.json"

@@ -20,6 +20,7 @@ from webr_desktop.core.rcode import r_string
 from webr_desktop.core.history import History
 from webr_desktop.runtime.session import RSession
 from webr_desktop.ui.console.input_line import ConsoleInputLine
+from webr_desktop.ui.console.offer_bar import OfferBar
 from webr_desktop.ui.console.output_view import INPUT, NOTICE, ConsoleOutputView
 from webr_desktop.ui.editor.completer import CompletionSource
 
@@ -50,6 +51,7 @@ class ConsolePane(QWidget):
         self.prompt_label = QLabel("> ", self)
         self.input = ConsoleInputLine(self)
         self.busy_bar = QProgressBar(self)
+        self.offer_bar = OfferBar(self)  # install a missing package, restart R: one click
         for widget in (self.output, self.prompt_label, self.input):
             widget.setFont(font)
         self.busy_bar.setRange(0, 0)
@@ -70,6 +72,7 @@ class ConsolePane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.output, 1)
+        layout.addWidget(self.offer_bar)
         layout.addLayout(input_row)
         layout.addWidget(self.busy_bar)
         self.setFocusProxy(self.input)
@@ -104,6 +107,10 @@ class ConsolePane(QWidget):
 
     def show_notice(self, text: str) -> None:
         self.output.append_lines([(NOTICE, line) for line in text.split("\n")])
+
+    def show_offer(self, text: str, action_text: str, action: Callable[[], object]) -> None:
+        """An action the user may take, above the input line (nothing runs until clicked)."""
+        self.offer_bar.offer(text, action_text, action)
 
     def submit(self, text: str) -> None:
         """Run text as if typed: each line goes to R when it asks for input."""
