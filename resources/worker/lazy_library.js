@@ -90,23 +90,39 @@
   const segments = (path) => path.split('/').map(encodeURIComponent).join('/');
 
   const removeTree = (path) => {
-    let st;
+    let node;
     try {
-      st = FS.lstat(path);
+      node = FS.lookupPath(path, { follow: false }).node;
     } catch (e) {
       return;
     }
-    if (FS.isDir(st.mode)) {
-      for (const name of FS.readdir(path)) if (name !== '.' && name !== '..') removeTree(`${path}/${name}`);
+    if (FS.isDir(node.mode)) {
+      if (!node.wdPending) {
+        for (const name of FS.readdir(path)) if (name !== '.' && name !== '..') removeTree(`${path}/${name}`);
+      }
       FS.rmdir(path);
     } else {
       FS.unlink(path);
     }
   };
 
-  const addPackage = (name, entry) => {
-    const top = `${lib.root}/${name}`;
-    FS.mkdir(top, 0o555);
+  // A package's folders and files are made at the first look inside it (a lookup, a listing),
+  // so an R start costs one node per package, whatever the size of the library.
+  const populate = (top) => {
+    const pending = top.wdPending;
+    if (!pending) return;
+    top.wdPending = null;
+    top.node_ops = pending.dirOps;
+    const saved = FS.ignorePermissions;
+    FS.ignorePermissions = true;
+    try {
+      fill(pending.path, pending.name, pending.entry);
+    } finally {
+      FS.ignorePermissions = saved;
+    }
+  };
+
+  const fill = (top, name, entry) => {
     for (const dir of entry.dirs) FS.mkdir(`${top}/${dir}`, 0o555);
     const group = { name, fetched: false, nodes: {} };
     for (const [rel, size] of entry.files) {
@@ -123,6 +139,27 @@
         group.nodes[rel] = node;
       }
     }
+  };
+
+  const addPackage = (name, entry) => {
+    const top = `${lib.root}/${name}`;
+    FS.mkdir(top, 0o555);
+    const node = FS.lookupPath(top).node;
+    const dirOps = node.node_ops;
+    node.wdPending = { path: top, name, entry, dirOps };
+    node.node_ops = {
+      ...dirOps,
+      lookup(parent, child) {
+        populate(parent);
+        const found = parent.contents && parent.contents[child];
+        if (!found) throw new FS.ErrnoError(44); // ENOENT
+        return found;
+      },
+      readdir(dir) {
+        populate(dir);
+        return dirOps.readdir(dir);
+      },
+    };
   };
 
   // Where the tree lives and where the app serves files and manifests (both secret URLs).
