@@ -32,23 +32,42 @@
     return xhr.response;
   };
 
-  // What library() reads of a package (DESCRIPTION, NAMESPACE, Meta/*, R/*) comes in one
-  // request, at the first read of any of it (see bundle() in library_view.py).
+  // What library() reads of a package (DESCRIPTION, NAMESPACE, Meta/*, R/*, a small lazy-load
+  // database) and of the packages it depends on comes in one request, at the first read of any
+  // of it (see bundle() in library_view.py). Files of packages not made yet wait in prefetch.
+  lib.fetched ??= {}; // package -> true: its bundle arrived
+  lib.groups ??= {}; // package -> { nodes: rel -> node } once its tree is made
+  lib.prefetch ??= {}; // "pkg/rel" -> bytes for packages not made yet
   const loadBundle = (group) => {
     group.fetched = true;
-    const buf = get('POST', lib.manifestUrl, JSON.stringify({ op: 'bundle', package: group.name }));
+    const have = Object.keys(lib.fetched);
+    const buf = get('POST', lib.manifestUrl, JSON.stringify({ op: 'bundle', package: group.name, have }));
     const view = new DataView(buf);
     const headLength = view.getUint32(0);
     const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, headLength)));
     let at = 4 + headLength;
-    for (const [rel, size] of header) {
-      const node = group.nodes[rel];
-      if (node && !node.contents) {
-        node.contents = new Uint8Array(buf.slice(at, at + size));
-        lib.bytes += size;
-      }
+    for (const [path, size] of header) {
+      const cut = path.indexOf('/');
+      const pkg = path.slice(0, cut);
+      const bytes = new Uint8Array(buf.slice(at, at + size));
       at += size;
+      lib.fetched[pkg] = true;
+      lib.bytes += size;
+      const g = lib.groups[pkg];
+      if (g) {
+        g.fetched = true;
+        const node = g.nodes[path.slice(cut + 1)];
+        if (node && !node.contents) node.contents = bytes;
+      } else {
+        lib.prefetch[path] = bytes;
+      }
     }
+  };
+
+  const forget = (name) => {
+    delete lib.fetched[name];
+    delete lib.groups[name];
+    for (const key of Object.keys(lib.prefetch)) if (key.startsWith(`${name}/`)) delete lib.prefetch[key];
   };
 
   const load = (node) => {
@@ -124,7 +143,8 @@
 
   const fill = (top, name, entry) => {
     for (const dir of entry.dirs) FS.mkdir(`${top}/${dir}`, 0o555);
-    const group = { name, fetched: false, nodes: {} };
+    const group = { name, fetched: Boolean(lib.fetched[name]), nodes: {} };
+    lib.groups[name] = group;
     for (const [rel, size] of entry.files) {
       const cut = rel.lastIndexOf('/');
       const parent = cut < 0 ? top : `${top}/${rel.slice(0, cut)}`;
@@ -134,10 +154,13 @@
       node.wdUrl = `${lib.base}${segments(`${name}/${rel}`)}`;
       Object.defineProperty(node, 'usedBytes', usedBytes);
       node.stream_ops = lazyOps;
-      if (BUNDLED.test(rel) && !rel.endsWith('.rdb')) {
-        node.wdGroup = group;
-        group.nodes[rel] = node;
+      group.nodes[rel] = node;
+      const key = `${name}/${rel}`;
+      if (key in lib.prefetch) {
+        node.contents = lib.prefetch[key];
+        delete lib.prefetch[key];
       }
+      if (BUNDLED.test(rel) && !rel.endsWith('.rdb')) node.wdGroup = group;
     }
   };
 
@@ -198,11 +221,15 @@
       const packages = manifest.packages || {};
       if (full) {
         for (const name of FS.readdir(root)) {
-          if (name !== '.' && name !== '..' && !(name in packages)) removeTree(`${root}/${name}`);
+          if (name !== '.' && name !== '..' && !(name in packages)) {
+            forget(name);
+            removeTree(`${root}/${name}`);
+          }
         }
       }
       let count = 0;
       for (const [name, entry] of Object.entries(packages)) {
+        forget(name); // what was fetched of it may be stale now
         removeTree(`${root}/${name}`);
         if (entry) {
           addPackage(name, entry);
