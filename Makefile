@@ -33,6 +33,7 @@ bench: setup
 	$(PY) bench/quick_plot.py
 	$(PY) bench/data_viewer.py
 	$(PY) bench/drive.py
+	$(PY) bench/drive_flood.py
 	$(PY) bench/network.py
 
 clean:

@@ -8,6 +8,11 @@ drive_write_ratio  = memfs_write_s / drive_write_s for `write.csv` of the same d
 file_exists_ms     = median per-call time of `file.exists()` on a file in the mount, timed
                      inside R in batches of 20. Goal < 5.
 evict_ms           = cost of the eviction that runs after every console command (R side).
+big_write_s/big_read_s = writeBin/readBin of a 200 MB raw vector to/from the mount.
+app_write_peak_mb      = peak RSS growth over the whole app (this process, which holds the
+                         server and Chromium's browser/network side, plus every QtWebEngine
+                         child, where the worker runs) during the 200 MB write; Linux only
+                         (/proc clear_refs + VmHWM). app_read_peak_mb: the same for the read.
 
 All times are taken inside R (proc.time), in one R session, with the real server, DriveFS
 handler, worker patch and ProjectService, wired as webr_desktop.app wires them.
@@ -39,6 +44,54 @@ def r_eval(session, code: str, timeout_s: float = 300):
     if "error" in result:
         raise RuntimeError(f"R failed: {result['error']}")
     return result["value"]
+
+
+def _tree() -> list[int]:
+    """This process and all its descendants (Linux /proc)."""
+    import os
+
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            kids.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(kids.get(pid, []))
+    return out
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def app_rss() -> dict[int, int]:
+    """RSS (KiB) of every app process now, after resetting their peaks (VmHWM)."""
+    rss = {}
+    for pid in _tree():
+        try:
+            with open(f"/proc/{pid}/clear_refs", "w") as f:
+                f.write("5")
+        except OSError:
+            pass
+        rss[pid] = _status_kb(pid, "VmRSS")
+    return rss
+
+
+def app_peak_growth(before: dict[int, int]) -> float:
+    """MB: the sum over app processes of (peak RSS since ``app_rss()`` - RSS then)."""
+    return sum(max(0, _status_kb(pid, "VmHWM") - rss) for pid, rss in before.items()) / 1024
 
 
 def elapsed(session, expr: str) -> float:
@@ -85,6 +138,15 @@ def main() -> int:
         batches = r_eval(session, f'sapply(1:15, function(i) system.time(for (j in 1:20) file.exists("{mnt}/small.txt"))[["elapsed"]] / 20 * 1000)')
         r_eval(session, 'invisible(file.exists(file.path(getwd(), list.files(recursive = TRUE))))')  # cache nodes
         evicts = r_eval(session, "sapply(1:5, function(i) system.time(for (j in 1:200) .wd.drive_evict())[[\"elapsed\"]] / 200 * 1000)")
+        r_eval(session, 'rm(x, y, df); gc(); big <- as.raw(sample(0:255, 200e6, TRUE)); 0')
+        before = app_rss()
+        big_w = elapsed(session, f'writeBin(big, "{mnt}/big.bin")')
+        write_peak = app_peak_growth(before)
+        r_eval(session, ".wd.drive_evict(); gc(); 0")
+        before = app_rss()
+        big_r = elapsed(session, f'z <- readBin("{mnt}/big.bin", "raw", 300e6)')
+        read_peak = app_peak_growth(before)
+        big_same = r_eval(session, "identical(z, big)")
         session.shutdown()
         server.close()
         result.update(
@@ -97,7 +159,11 @@ def main() -> int:
             memfs_write_s=rnd(median(writes_mem), 3),
             drive_write_s=rnd(median(writes_drv), 3),
             csv_mb=rnd(size_mb, 1),
-            identical=bool(same),
+            identical=bool(same) and bool(big_same),
+            big_write_s=rnd(big_w, 2),
+            big_read_s=rnd(big_r, 2),
+            app_write_peak_mb=rnd(write_peak, 0),
+            app_read_peak_mb=rnd(read_peak, 0),
         )
     except Exception as exc:  # noqa: BLE001 - the JSON says what failed
         traceback.print_exc()

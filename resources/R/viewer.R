@@ -47,21 +47,56 @@ local({
     item
   }
 
-  # The folder of page `id` (the page and every file beside it) as a .tar.gz, for the app.
+  # A plain ustar archive of `files` (paths relative to `folder`, regular files only).
+  # utils::tar() takes seconds for a 2 MB widget in webR (per-file overhead); this writes
+  # each header and file with two writeBin() calls.
+  write_tar <- function(folder, files, out) {
+    con <- file(out, "wb")
+    on.exit(close(con))
+    field <- function(text, width) {
+      bytes <- charToRaw(enc2utf8(text))
+      if (length(bytes) > width) stop("name too long for the page archive: ", text, call. = FALSE)
+      c(bytes, raw(width - length(bytes)))
+    }
+    octal <- function(n, width) {
+      digits <- sprintf("%o", as.integer(n))
+      field(paste0(strrep("0", width - 1L - nchar(digits)), digits), width)
+    }
+    for (f in files) {
+      path <- file.path(folder, f)
+      size <- file.size(path)
+      name <- if (nchar(f, "bytes") > 100L) basename(f) else f
+      prefix <- if (nchar(f, "bytes") > 100L) dirname(f) else ""
+      header <- c(field(name, 100L), octal(420L, 8L), octal(0L, 8L), octal(0L, 8L), octal(size, 12L),
+                  octal(0L, 12L), charToRaw("        "), charToRaw("0"), raw(100L),
+                  charToRaw("ustar"), as.raw(0L), charToRaw("00"), raw(80L), field(prefix, 155L), raw(12L))
+      sum <- sum(as.integer(header))
+      header[149:156] <- c(octal(sum, 7L), as.raw(32L))
+      writeBin(header, con)
+      if (size > 0) writeBin(readBin(path, "raw", size), con)
+      pad <- (512L - size %% 512L) %% 512L
+      if (pad > 0) writeBin(raw(pad), con)
+    }
+    writeBin(raw(1024L), con)
+  }
+
+  # The folder of page `id` (the page and every file beside it) as a tar archive, for the app.
   tools$.wd.viewer_bundle <- function(id) {
     item <- get(as.character(id), envir = pages)
     folder <- dirname(item$value)
     if (normalizePath(folder) == normalizePath(tempdir())) {
-      # A page written straight into tempdir(): take the page and the folders it may use,
+      # A page written straight into tempdir(): take the page and the folders beside it,
       # not every temporary file of the session.
-      files <- c(basename(item$value), list.dirs(folder, full.names = FALSE, recursive = FALSE))
+      top <- c(basename(item$value), list.dirs(folder, full.names = FALSE, recursive = FALSE))
+      files <- unlist(lapply(top, function(t) {
+        if (dir.exists(file.path(folder, t))) file.path(t, list.files(file.path(folder, t), recursive = TRUE, all.files = TRUE))
+        else t
+      }))
     } else {
-      files <- list.files(folder, all.files = TRUE, no.. = TRUE)
+      files <- list.files(folder, recursive = TRUE, all.files = TRUE)
     }
-    out <- tempfile(fileext = ".tar.gz")
-    old <- setwd(folder)
-    on.exit(setwd(old))
-    utils::tar(out, files = files, compression = "gzip", tar = "internal")
+    out <- tempfile(fileext = ".tar")
+    write_tar(folder, files, out)
     out
   }
 

@@ -42,6 +42,7 @@
       // The proxy refuses the upgrade when the target refuses, is blocked, or the token is
       // bad; webR may report that as a close (1006) without an error event.
       ws.readyState = 3;
+      if (ws.__wdTimedOut) return; // our own close after R's timeout: the reason stays "timed out"
       sock.error = ECONNREFUSED;
       net.refusals[key] = net.policy === 'all' ? 'connection refused'
         : 'connection refused or blocked by the network policy';
@@ -97,6 +98,7 @@
       if (!pumpUntil(() => peer.socket.readyState !== 0, net.connectTimeoutMs)) {
         net.refusals[`${addr}:${port}`] = `timed out after ${net.connectTimeoutMs / 1000} s`;
         sock.error = ETIMEDOUT;
+        peer.socket.__wdTimedOut = true;
         peer.socket.close();
         peer.socket.readyState = 3;
       }

@@ -160,3 +160,189 @@ def test_restart_restores_mounts_and_wd(qtbot, fresh: RDriver, server: LocalServ
         fresh.session.restart()
     assert first_line
     assert ("stdout", f"{service.r_path(folder)}/sub extra ") in fresh.since(mark)
+
+
+# -- issue 14: data safety and bounded memory, seen from R -------------------------------------
+# R's conditions from ``code``: "error: ... | warning: ..." (every warning kept, in order)
+CONDITION = ('local({{ said <- character(); '
+             'tryCatch(withCallingHandlers({{ {code}; NULL }}, warning = function(w) {{ '
+             'said <<- c(said, paste("warning:", conditionMessage(w))); invokeRestart("muffleWarning") }}), '
+             'error = function(e) said <<- c(paste("error:", conditionMessage(e)), said)); '
+             'paste(c(said, "end"), collapse = " | ") }})')
+
+
+@pytest.fixture
+def small_disk(folder: Path) -> Iterator[Path]:
+    """A real 1 MiB tmpfs inside the project folder, so R's write runs out of space for real."""
+    import subprocess
+
+    where = folder / "small"
+    where.mkdir(exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(where)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+        where.rmdir()
+
+
+def test_full_disk_is_an_r_error_and_keeps_old_file(qtbot, shared: RDriver, project: ProjectService,
+                                                     folder: Path, small_disk: Path) -> None:
+    opened(qtbot, shared, project, folder)
+    old = os.urandom(300_000)
+    (small_disk / "keep.bin").write_bytes(old)
+    shared.run(qtbot, "invisible(0)")
+    said = shared.eval(qtbot, CONDITION.format(code='writeBin(as.raw(rep(1L, 2e6)), "small/keep.bin")'))
+    # R's own file code warns here too (a failed fclose), now with the cause, not "Invalid argument"
+    assert said == "warning: Problem closing connection:  No space left on device | end", said
+    assert (small_disk / "keep.bin").read_bytes() == old
+    said = shared.eval(qtbot, CONDITION.format(code='writeLines(strrep("x", 2e6), "small/keep.bin")'))
+    assert said == "warning: Problem closing connection:  No space left on device | end", said
+    assert (small_disk / "keep.bin").read_bytes() == old
+    assert sorted(os.listdir(small_disk)) == ["keep.bin"]
+    assert shared.eval(qtbot, 'length(readBin("small/keep.bin", "raw", 1e6))') == 300_000
+
+
+def test_read_only_folder_says_so(qtbot, shared: RDriver, project: ProjectService,
+                                  folder: Path, small_disk: Path) -> None:
+    import subprocess
+
+    opened(qtbot, shared, project, folder)
+    (small_disk / "keep.txt").write_text("old\n")
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    shared.run(qtbot, "invisible(0)")
+    for name in ("keep.txt", "new.txt"):  # fails at open, an R error, as R's own files do
+        said = shared.eval(qtbot, CONDITION.format(code=f'writeLines("new", "small/{name}")'))
+        assert said == ("error: cannot open the connection | warning: cannot open file "
+                        f"'small/{name}': Read-only file system | end"), said
+    said = shared.eval(qtbot, CONDITION.format(code='dir.create("small/d")'))
+    assert "Read-only file system" in said, said
+    assert (small_disk / "keep.txt").read_text() == "old\n"
+
+
+def test_huge_file_reads_in_ranges(qtbot, shared: RDriver, project: ProjectService, folder: Path) -> None:
+    """A 3 GB sparse file: the first bytes, the last bytes and its size, at once (the stock
+    client fetched the whole file and R got raw(0) after 104 s); a 20 MB file crosses chunks."""
+    opened(qtbot, shared, project, folder)
+    size = 3 << 30
+    with open(folder / "huge.bin", "wb") as f:
+        f.truncate(size)
+        f.seek(size - 4)
+        f.write(b"TAIL")
+    data = os.urandom(20 << 20)
+    (folder / "mid.bin").write_bytes(data)
+    try:
+        shared.run(qtbot, "invisible(0)")
+        assert shared.eval(qtbot, 'as.character(readBin("huge.bin", "raw", 10))', timeout=30_000) == ["00"] * 10
+        assert shared.eval(qtbot, 'file.size("huge.bin")') == size
+        tail = ('local({ con <- file("huge.bin", "rb"); on.exit(close(con)); '
+                'seek(con, 3 * 2^30 - 4); rawToChar(readBin(con, "raw", 4)) })')
+        assert shared.eval(qtbot, tail, timeout=30_000) == "TAIL"
+        assert shared.eval(qtbot, 'unname(tools::md5sum("mid.bin"))') == hashlib.md5(data).hexdigest()
+        # appending goes to the host file in place: instant, whatever its size
+        assert shared.eval(qtbot, CONDITION.format(code='cat("x", file = "huge.bin", append = TRUE)')) == "end"
+        assert (folder / "huge.bin").stat().st_size == size + 1
+        with open(folder / "huge.bin", "rb") as f:
+            f.seek(size - 4)
+            assert f.read() == b"TAILx"
+        # opened for update, the whole file would have to sit in the worker: refused, clearly
+        said = shared.eval(qtbot, CONDITION.format(code='close(file("huge.bin", "r+b"))'))
+        assert said == ("error: cannot open the connection | "
+                        "warning: cannot open file 'huge.bin': File too large | end"), said
+        assert (folder / "huge.bin").stat().st_size == size + 1
+    finally:
+        (folder / "huge.bin").unlink()
+        (folder / "mid.bin").unlink()
+
+
+def test_fifo_is_an_error_at_once(qtbot, shared: RDriver, project: ProjectService, folder: Path) -> None:
+    opened(qtbot, shared, project, folder)
+    os.mkfifo(folder / "pipe")
+    try:
+        shared.run(qtbot, "invisible(0)")
+        said = shared.eval(qtbot, CONDITION.format(code='readLines("pipe")'))  # a hang times out
+        assert said.startswith("error: cannot open the connection"), said
+        assert shared.eval(qtbot, 'file.exists("pipe")') is False
+        assert shared.eval(qtbot, "1 + 1") == 2
+    finally:
+        (folder / "pipe").unlink()
+
+
+def test_big_write_streams_and_seek_back_works(qtbot, shared: RDriver, project: ProjectService,
+                                               server: LocalServer, folder: Path) -> None:
+    """A 20 MB writeBin goes up in 8 MiB pieces; seeking back and reading a "w+" file still
+    work (the worker takes the pieces back); the host file matches byte for byte."""
+    from webr_desktop.server import drive as drive_api
+
+    opened(qtbot, shared, project, folder)
+    pieces: list[tuple[int, str | None]] = []
+
+    def counting(reader, headers):  # the real handler, with a note of each request
+        pieces.append((reader.length, headers.get("x-wd-upload")))
+        return server.drives.handle_put(reader, headers)
+
+    def route(handler) -> None:
+        server.add_handler(drive_api.PUT_PATH, handler, secret_header=drive_api.SECRET_HEADER,
+                           max_body=drive_api.MAX_PUT, streaming=True)
+
+    route(counting)
+    try:
+        md5 = shared.eval(qtbot, 'local({ set.seed(2); x <- as.raw(sample(0:255, 20e6, TRUE)); '
+                                 'writeBin(x, "w20.bin"); unname(tools::md5sum("w20.bin")) })', timeout=60_000)
+        assert md5 == hashlib.md5((folder / "w20.bin").read_bytes()).hexdigest()
+        assert (folder / "w20.bin").stat().st_size == 20_000_000
+        # three pieces (8 + 8 + 4 MB), none of them the whole file
+        assert [n for n, _ in pieces] == [8 << 20, 8 << 20, 20_000_000 - (16 << 20)], pieces
+        assert pieces[0][1] == "new" and pieces[1][1] == pieces[2][1] != "new"
+        shared.eval(qtbot, 'local({ con <- file("seek.bin", "w+b"); on.exit(close(con)); '
+                           'writeBin(as.raw(rep(7L, 18e6)), con); seek(con, 0, rw = "write"); '
+                           'writeBin(as.raw(1:4), con); 0 })', timeout=60_000)
+        data = (folder / "seek.bin").read_bytes()
+        assert len(data) == 18_000_000 and data[:5] == b"\x01\x02\x03\x04\x07" and data[-1:] == b"\x07"
+        assert not [n for n in os.listdir(folder) if n.startswith(".~wd-")]
+    finally:
+        route(server.drives.handle_put)
+        for name in ("w20.bin", "seek.bin"):
+            (folder / name).unlink(missing_ok=True)
+
+
+def test_full_disk_mid_upload(qtbot, shared: RDriver, project: ProjectService, folder: Path, small_disk: Path) -> None:
+    """The first 8 MiB piece of a 20 MB write does not fit: R hears it while writing, the old
+    file stays and no piece is left behind."""
+    opened(qtbot, shared, project, folder)
+    old = os.urandom(300_000)
+    (small_disk / "keep.bin").write_bytes(old)
+    shared.run(qtbot, "invisible(0)")
+    said = shared.eval(qtbot, CONDITION.format(code='writeBin(as.raw(rep(1L, 20e6)), "small/keep.bin")'), timeout=60_000)
+    # as R's own files: writeBin warns that the write failed, close() names the cause
+    assert said == ("warning: problem writing to connection | "
+                    "warning: Problem closing connection:  No space left on device | end"), said
+    assert (small_disk / "keep.bin").read_bytes() == old
+    assert sorted(os.listdir(small_disk)) == ["keep.bin"]
+
+
+def test_append_streams_and_keeps_old_on_failure(qtbot, shared: RDriver, project: ProjectService,
+                                                 folder: Path, small_disk: Path) -> None:
+    """"a" mode: the server copies the file and R's bytes are appended (no whole file in the
+    worker); appending past a full disk keeps the old file whole."""
+    opened(qtbot, shared, project, folder)
+    (folder / "log.txt").write_text("one\n")
+    (small_disk / "keep.bin").write_bytes(b"x" * 300_000)
+    shared.run(qtbot, "invisible(0)")
+    try:
+        shared.run(qtbot, 'cat("two\\n", file = "log.txt", append = TRUE); '
+                          'write("three", file = "log.txt", append = TRUE)')
+        assert (folder / "log.txt").read_text() == "one\ntwo\nthree\n"
+        said = shared.eval(qtbot, 'local({ con <- file("log.txt", "a+"); on.exit(close(con)); '
+                                  'cat("four\\n", file = con); seek(con, 0); readLines(con) })')
+        assert said == ["one", "two", "three", "four"]
+        assert (folder / "log.txt").read_text() == "one\ntwo\nthree\nfour\n"
+        said = shared.eval(qtbot, CONDITION.format(
+            code='cat(strrep("y", 2e6), file = "small/keep.bin", append = TRUE)'))
+        assert "No space left on device" in said, said
+        assert (small_disk / "keep.bin").read_bytes() == b"x" * 300_000
+        assert sorted(os.listdir(small_disk)) == ["keep.bin"]
+    finally:
+        (folder / "log.txt").unlink()

@@ -410,7 +410,12 @@ def test_socket_connection_honours_its_timeout(qtbot, net: Net) -> None:
             socketConnection("127.0.0.1", {port}, blocking = TRUE, timeout = 1); "connected"
           }}, error = function(e) conditionMessage(e))""", timeout=90_000)
         elapsed = time.monotonic() - started
+        # The worker closes the timed-out WebSocket itself; once that close event has been
+        # delivered, the reason must still say "timed out" (it raced to "connection refused").
+        later = net.r(qtbot, f"""Sys.sleep(0.5); webr::eval_js("globalThis.__wdEvents.pump(5); 0");
+            .wd.net_refusal("127.0.0.1", {port})""")
     assert "timed out" in message, message
+    assert "timed out" in later, later
     assert elapsed < 10  # ~1 s; R's default 60 s (the old behaviour) breaks it
 
 

@@ -3,9 +3,12 @@
 webR needs SharedArrayBuffer, so its page must be cross-origin isolated, which only
 works over HTTP(S) with COOP/COEP headers on *every* response; a ``file://`` or custom
 scheme will not do. Any local process (or a web page via DNS rebinding) can reach a
-loopback port, so every request must prove a per-run secret (in the URL path, or in the
-JSON body for webR's DriveFS, which cannot change its URL) and name the exact
-``Host: 127.0.0.1:<port>``. Stdlib only: this layer never imports Qt.
+loopback port, so every request must prove a per-run secret and name the exact
+``Host: 127.0.0.1:<port>``. The secret is in the URL path, or for webR's DriveFS (which cannot
+change its URL) in a header our worker patch sends; the secret is always checked before a
+byte of the body is read, and a body over its route's cap is refused (413) unread. The stock
+DriveFS client's secret at the end of a JSON body is accepted only for bodies up to
+``BODY_SECRET_MAX``. Stdlib only: this layer never imports Qt.
 """
 
 from __future__ import annotations
@@ -27,11 +30,14 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from webr_desktop.server.blob_inbox import BLOB_PATH, MAX_BLOB, BlobInbox
-from webr_desktop.server.drive import DRIVE_PATH, DriveFS
+from webr_desktop.server import drive as drive_api
+from webr_desktop.server.drive import DriveFS
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[bytes, Mapping[str, str]], tuple[int, str, bytes]]
+Reply = tuple[int, str, bytes] | tuple[int, str, bytes, Mapping[str, str]]
+Handler = Callable[[bytes, Mapping[str, str]], Reply]
+StreamHandler = Callable[["BodyReader", Mapping[str, str]], Reply]
 
 # Our own table: the system mimetypes db differs per OS and often lacks .wasm/.mjs,
 # and a wrong type breaks WebAssembly.instantiateStreaming and module scripts.
@@ -57,6 +63,7 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
 IMMUTABLE_CACHE = "max-age=31536000, immutable"
 NO_STORE = "no-store"
 IDLE_TIMEOUT = 60.0  # seconds an idle keep-alive connection may hold a thread
+BODY_SECRET_MAX = 64 * 1024  # bytes read before a secret carried in the body is known
 
 
 def mime_type(path: Path | str) -> str:
@@ -73,9 +80,28 @@ class _Mount:
 
 @dataclass(frozen=True)
 class _Route:
-    handler: Handler
+    handler: Handler | StreamHandler
     body_secret_field: str | None
     max_body: int
+    secret_header: str | None = None
+    streaming: bool = False
+
+
+class BodyReader:
+    """A request body a streaming handler reads in pieces: never more than ``length`` bytes."""
+
+    def __init__(self, rfile: object, length: int) -> None:
+        self._rfile = rfile
+        self.length = length
+        self.remaining = length
+
+    def read(self, n: int) -> bytes:
+        """Up to ``n`` bytes; b"" at the end or when the client hung up."""
+        data = self._rfile.read(min(n, self.remaining)) if self.remaining else b""  # type: ignore[attr-defined]
+        self.remaining -= len(data)
+        if not data and self.remaining:
+            self.remaining = -1  # hung up: the connection must not be reused
+        return data
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -204,8 +230,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _dispatch
     do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _dispatch
 
-    def _read_body(self, max_body: int) -> bytes | None:
-        """The request body, or None after answering 400/411/413 (never reads an oversize body)."""
+    def _body_length(self, max_body: int) -> int | None:
+        """The declared body length, or None after answering 400/411/413 (nothing read)."""
         lengths = self.headers.get_all("Content-Length") or []
         if self.headers.get("Transfer-Encoding") and lengths:
             self._error(400, "bad request")  # both headers: classic request smuggling
@@ -221,6 +247,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if size > max_body:
             self._error(413, "payload too large")
             return None
+        return size
+
+    def _read_body(self, size: int) -> bytes | None:
+        """Exactly ``size`` body bytes, or None if the client went away mid-body."""
         body = self.rfile.read(size)
         self._body_pending = False
         if len(body) != size:
@@ -229,22 +259,46 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return body
 
     def _call(self, route: _Route) -> None:
+        """Secret first (header or URL), then the length cap, and only then the body."""
         if self.command != "POST":
             return self._error(405, "method not allowed", {"Allow": "POST"})
-        body = self._read_body(route.max_body)
-        if body is None:
-            return None
-        if route.body_secret_field is not None and not self._body_secret_ok(body, route.body_secret_field):
+        secret = self.server.owner.secret.encode()
+        sent = self.headers.get_all(route.secret_header) if route.secret_header else None
+        in_body = False
+        if sent:
+            if len(sent) != 1 or not hmac.compare_digest(sent[0].encode("utf-8", "replace"), secret):
+                return self._error(403, "forbidden")
+        elif route.body_secret_field is not None:
+            in_body = True  # the stock client: only a small body may be read before we know
+        elif route.secret_header is not None:
             return self._error(403, "forbidden")
+        size = self._body_length(BODY_SECRET_MAX if in_body else route.max_body)
+        if size is None:
+            return None
         headers = {name.lower(): value for name, value in self.headers.items()}
+        reader: BodyReader | None = None
         try:
-            status, content_type, payload = route.handler(body, headers)
+            if route.streaming:
+                reader = BodyReader(self.rfile, size)
+                reply = route.handler(reader, headers)  # type: ignore[arg-type]
+                self._body_pending = reader.remaining != 0
+            else:
+                body = self._read_body(size)
+                if body is None:
+                    return None
+                if in_body and not self._body_secret_ok(body, route.body_secret_field or ""):
+                    return self._error(403, "forbidden")
+                reply = route.handler(body, headers)  # type: ignore[arg-type]
+            status, content_type, payload = reply[:3]
+            extra = reply[3] if len(reply) == 4 else None  # type: ignore[misc]
             if not (isinstance(status, int) and isinstance(content_type, str) and isinstance(payload, bytes)):
                 raise TypeError(f"handler returned {type(status)}, {type(content_type)}, {type(payload)}")
         except Exception:
             logger.exception("handler for %s failed", self.path.replace(self.server.owner.secret, "<secret>"))
+            if reader is not None:
+                self._body_pending = reader.remaining != 0
             return self._error(500, "internal error")
-        self._respond(status, content_type, payload)
+        self._respond(status, content_type, payload, extra=extra)
 
     def _body_secret_ok(self, body: bytes, field: str) -> bool:
         try:
@@ -307,9 +361,10 @@ class LocalServer:
         self.blobs = BlobInbox()  # the page's binary uploads, for Python to take by id
         self.add_handler(BLOB_PATH, self.blobs.handle, max_body=MAX_BLOB)
         self.drives = DriveFS()  # host folders for webR's DRIVEFS; empty until one is added
-        # A put carries a whole file in base64 (4/3 of its size): allow files of ~380 MB.
-        self.add_handler(DRIVE_PATH, self.drives.handle, body_secret_field="browsingContextId",
-                         max_body=512 * 1024 * 1024)
+        self.add_handler(drive_api.DRIVE_PATH, self.drives.handle, body_secret_field="browsingContextId",
+                         secret_header=drive_api.SECRET_HEADER, max_body=drive_api.MAX_JSON_BODY)
+        self.add_handler(drive_api.PUT_PATH, self.drives.handle_put, secret_header=drive_api.SECRET_HEADER,
+                         max_body=drive_api.MAX_PUT, streaming=True)
 
     @property
     def secret(self) -> str:
@@ -329,20 +384,24 @@ class LocalServer:
             self._mounts = tuple(sorted(mounts, key=lambda m: -len(m.parts)))
 
     def add_handler(
-        self, path: str, handler: Handler, *, body_secret_field: str | None = None,
-        max_body: int = 64 * 1024 * 1024,
+        self, path: str, handler: Handler | StreamHandler, *, body_secret_field: str | None = None,
+        secret_header: str | None = None, max_body: int = 64 * 1024 * 1024, streaming: bool = False,
     ) -> None:
-        """Register a POST handler; see the module docstring for where the secret goes."""
-        route = _Route(handler, body_secret_field, max_body)
+        """Register a POST handler under the secret prefix, or at an absolute path whose
+        secret comes in ``secret_header`` (or, for small bodies, ``body_secret_field``).
+        ``streaming``: the handler gets a ``BodyReader`` instead of the whole body."""
+        route = _Route(handler, body_secret_field, max_body, secret_header, streaming)
         with self._lock:
-            if body_secret_field is None:
+            if body_secret_field is None and secret_header is None:
                 key = path.strip("/")
                 if not key:
                     raise ValueError("handler path must not be empty")
                 self._routes = {**self._routes, key: route}
             else:
                 if not path.startswith("/") or "?" in path:
-                    raise ValueError("a body-secret handler path must be absolute, like '/api/drive'")
+                    raise ValueError("an absolute handler path must look like '/api/drive'")
+                if streaming and secret_header is None:
+                    raise ValueError("a streaming handler needs its secret before the body")
                 self._absolute_routes = {**self._absolute_routes, path: route}
 
     def _route(self, path: str, *, absolute: bool) -> _Route | None:
@@ -381,6 +440,7 @@ class LocalServer:
         httpd.server_close()
         httpd.drop_connections()
         thread.join(timeout=5)
+        self.drives.close()  # the roots' directory fds
 
     def __enter__(self) -> LocalServer:
         self.start()
