@@ -141,7 +141,10 @@ def test_pure_r_source_chain_builds_in_webr_and_its_help_renders(qtbot, env: Env
         env.run(qtbot, "?aa_hello")
     page = blocker.args[0]
     assert page.title == "Say Hello From aa"  # a named Title in Meta/Rd.rds became a dict once
+    pane.resize(560, 420)
+    pane.show()
     qtbot.waitUntil(lambda: "built from source inside webR" in pane.browser.toPlainText(), timeout=10_000)
+    pane.grab().save(str(Path(os.environ.get("WD_SHOTS", env.work)) / "help-built-package.png"))
     service.deleteLater()
 
 
