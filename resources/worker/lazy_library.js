@@ -32,23 +32,42 @@
     return xhr.response;
   };
 
-  // What library() reads of a package (DESCRIPTION, NAMESPACE, Meta/*, R/*) comes in one
-  // request, at the first read of any of it (see bundle() in library_view.py).
+  // What library() reads of a package (DESCRIPTION, NAMESPACE, Meta/*, R/*, a small lazy-load
+  // database) and of the packages it depends on comes in one request, at the first read of any
+  // of it (see bundle() in library_view.py). Files of packages not made yet wait in prefetch.
+  lib.fetched ??= {}; // package -> true: its bundle arrived
+  lib.groups ??= {}; // package -> { nodes: rel -> node } once its tree is made
+  lib.prefetch ??= {}; // "pkg/rel" -> bytes for packages not made yet
   const loadBundle = (group) => {
     group.fetched = true;
-    const buf = get('POST', lib.manifestUrl, JSON.stringify({ op: 'bundle', package: group.name }));
+    const have = Object.keys(lib.fetched);
+    const buf = get('POST', lib.manifestUrl, JSON.stringify({ op: 'bundle', package: group.name, have }));
     const view = new DataView(buf);
     const headLength = view.getUint32(0);
     const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, headLength)));
     let at = 4 + headLength;
-    for (const [rel, size] of header) {
-      const node = group.nodes[rel];
-      if (node && !node.contents) {
-        node.contents = new Uint8Array(buf.slice(at, at + size));
-        lib.bytes += size;
-      }
+    for (const [path, size] of header) {
+      const cut = path.indexOf('/');
+      const pkg = path.slice(0, cut);
+      const bytes = new Uint8Array(buf.slice(at, at + size));
       at += size;
+      lib.fetched[pkg] = true;
+      lib.bytes += size;
+      const g = lib.groups[pkg];
+      if (g) {
+        g.fetched = true;
+        const node = g.nodes[path.slice(cut + 1)];
+        if (node && !node.contents) node.contents = bytes;
+      } else {
+        lib.prefetch[path] = bytes;
+      }
     }
+  };
+
+  const forget = (name) => {
+    delete lib.fetched[name];
+    delete lib.groups[name];
+    for (const key of Object.keys(lib.prefetch)) if (key.startsWith(`${name}/`)) delete lib.prefetch[key];
   };
 
   const load = (node) => {
@@ -90,25 +109,42 @@
   const segments = (path) => path.split('/').map(encodeURIComponent).join('/');
 
   const removeTree = (path) => {
-    let st;
+    let node;
     try {
-      st = FS.lstat(path);
+      node = FS.lookupPath(path, { follow: false }).node;
     } catch (e) {
       return;
     }
-    if (FS.isDir(st.mode)) {
-      for (const name of FS.readdir(path)) if (name !== '.' && name !== '..') removeTree(`${path}/${name}`);
+    if (FS.isDir(node.mode)) {
+      if (!node.wdPending) {
+        for (const name of FS.readdir(path)) if (name !== '.' && name !== '..') removeTree(`${path}/${name}`);
+      }
       FS.rmdir(path);
     } else {
       FS.unlink(path);
     }
   };
 
-  const addPackage = (name, entry) => {
-    const top = `${lib.root}/${name}`;
-    FS.mkdir(top, 0o555);
+  // A package's folders and files are made at the first look inside it (a lookup, a listing),
+  // so an R start costs one node per package, whatever the size of the library.
+  const populate = (top) => {
+    const pending = top.wdPending;
+    if (!pending) return;
+    top.wdPending = null;
+    top.node_ops = pending.dirOps;
+    const saved = FS.ignorePermissions;
+    FS.ignorePermissions = true;
+    try {
+      fill(pending.path, pending.name, pending.entry);
+    } finally {
+      FS.ignorePermissions = saved;
+    }
+  };
+
+  const fill = (top, name, entry) => {
     for (const dir of entry.dirs) FS.mkdir(`${top}/${dir}`, 0o555);
-    const group = { name, fetched: false, nodes: {} };
+    const group = { name, fetched: Boolean(lib.fetched[name]), nodes: {} };
+    lib.groups[name] = group;
     for (const [rel, size] of entry.files) {
       const cut = rel.lastIndexOf('/');
       const parent = cut < 0 ? top : `${top}/${rel.slice(0, cut)}`;
@@ -118,11 +154,35 @@
       node.wdUrl = `${lib.base}${segments(`${name}/${rel}`)}`;
       Object.defineProperty(node, 'usedBytes', usedBytes);
       node.stream_ops = lazyOps;
-      if (BUNDLED.test(rel) && !rel.endsWith('.rdb')) {
-        node.wdGroup = group;
-        group.nodes[rel] = node;
+      group.nodes[rel] = node;
+      const key = `${name}/${rel}`;
+      if (key in lib.prefetch) {
+        node.contents = lib.prefetch[key];
+        delete lib.prefetch[key];
       }
+      if (BUNDLED.test(rel) && !rel.endsWith('.rdb')) node.wdGroup = group;
     }
+  };
+
+  const addPackage = (name, entry) => {
+    const top = `${lib.root}/${name}`;
+    FS.mkdir(top, 0o555);
+    const node = FS.lookupPath(top).node;
+    const dirOps = node.node_ops;
+    node.wdPending = { path: top, name, entry, dirOps };
+    node.node_ops = {
+      ...dirOps,
+      lookup(parent, child) {
+        populate(parent);
+        const found = parent.contents && parent.contents[child];
+        if (!found) throw new FS.ErrnoError(44); // ENOENT
+        return found;
+      },
+      readdir(dir) {
+        populate(dir);
+        return dirOps.readdir(dir);
+      },
+    };
   };
 
   // Where the tree lives and where the app serves files and manifests (both secret URLs).
@@ -161,11 +221,15 @@
       const packages = manifest.packages || {};
       if (full) {
         for (const name of FS.readdir(root)) {
-          if (name !== '.' && name !== '..' && !(name in packages)) removeTree(`${root}/${name}`);
+          if (name !== '.' && name !== '..' && !(name in packages)) {
+            forget(name);
+            removeTree(`${root}/${name}`);
+          }
         }
       }
       let count = 0;
       for (const [name, entry] of Object.entries(packages)) {
+        forget(name); // what was fetched of it may be stale now
         removeTree(`${root}/${name}`);
         if (entry) {
           addPackage(name, entry);

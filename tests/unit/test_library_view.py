@@ -56,17 +56,28 @@ def test_manifest_of_names_marks_removed_packages(library: Path) -> None:
     assert manifest(library, ["../x", "a/b"])["packages"] == {}
 
 
-def test_bundle_holds_what_library_reads_but_not_the_databases(library: Path) -> None:
-    data = bundle(library, "pkgA")
+def _header(data: bytes) -> list[list]:
     n = int.from_bytes(data[:4], "big")
     header = json.loads(data[4:4 + n])
-    names = [rel for rel, _ in header]
-    assert names == ["DESCRIPTION", "NAMESPACE", "Meta/package.rds", "R/pkgA", "R/pkgA.rdx"]
     assert len(data) == 4 + n + sum(size for _, size in header)
-    assert bundle(library, "../etc") == bundle(library, "nosuch") == b"\x00\x00\x00\x02[]"  # empty
+    return header
+
+
+def test_bundle_holds_what_library_reads_with_its_dependencies(library: Path) -> None:
+    big = b"y" * (200 * 1024)  # a lazy-load database too big to come along
+    _package(library, "pkgB", {"NAMESPACE": b"", "R/pkgB.rdb": big, "R/pkgB.rdx": b"i", "help/x": b"h"})
+    (library / "pkgB" / "DESCRIPTION").write_text("Package: pkgB\nVersion: 1.0\nDepends: R (>= 4.0), stats\n"
+                                                  "Imports: pkgA (>= 1.0),\n  nosuch\n")
+    names = [rel for rel, _ in _header(bundle(library, "pkgB"))]
+    assert names == ["pkgB/DESCRIPTION", "pkgB/NAMESPACE", "pkgB/R/pkgB.rdx",
+                     "pkgA/DESCRIPTION", "pkgA/NAMESPACE", "pkgA/Meta/package.rds", "pkgA/R/pkgA",
+                     "pkgA/R/pkgA.rdb", "pkgA/R/pkgA.rdx"]  # no help, no big database, no link
+    assert [rel for rel, _ in _header(bundle(library, "pkgB", ["pkgA"]))] == names[:3]  # the worker has pkgA
+    empty = b"\x00\x00\x00\x02[]"
+    assert bundle(library, "../etc") == bundle(library, "nosuch") == empty
     _package(library.parent, "elsewhere", {"NAMESPACE": b"x"})
     os.symlink(library.parent / "elsewhere", library / "elsewhere")
-    assert bundle(library, "elsewhere") == b"\x00\x00\x00\x02[]"  # never through a link
+    assert bundle(library, "elsewhere") == empty  # never through a link
 
 
 @pytest.fixture
@@ -106,7 +117,8 @@ def test_the_manifest_route_refuses_what_no_honest_client_sends(served: LocalSer
     status, data = _request(served, "POST", url, b'{"op": "manifest"}')
     assert status == 200 and list(json.loads(data)["packages"]) == ["pkgA"]
     for body in (b"not json", b'{"op": "delete"}', b'{"op": "manifest", "packages": "pkgA"}',
-                 b'{"op": "manifest", "packages": ["../x"]}', b'{"op": "bundle", "package": "../../etc"}', b"[]"):
+                 b'{"op": "manifest", "packages": ["../x"]}', b'{"op": "bundle", "package": "../../etc"}',
+                 b'{"op": "bundle", "package": "pkgA", "have": "pkgA"}', b"[]"):
         assert _request(served, "POST", url, body)[0] == 400, body
     assert _request(served, "POST", f"/{LIBRARY_PATH}", b'{"op": "manifest"}')[0] == 403
     assert _request(served, "GET", url)[0] == 405
