@@ -340,3 +340,22 @@ def test_offline_and_not_cached_is_a_clear_error(qtbot, env: Env) -> None:
     out, err = env.run(qtbot, f'install.packages("ff", repos = "{gone.url}")')
     assert "Error: " in err and "isn't in the package cache" in err and "can't be reached" in err, err
     assert tree_hash(env.library) == before
+
+
+def test_with_networking_off_nothing_is_downloaded(qtbot, env: Env) -> None:
+    """R can name any repository; the app's own downloads keep the Network switch: with it off
+    the repository gets no request and R gets a clear error (issue 14's promise, for packages)."""
+    from webr_desktop.server.package_http import guarded_opener
+
+    root = make_repo(env.work / "switched-off-repo", [Pkg("gg", "1.0", built=None)])
+    before_opener = env.service.opener
+    env.service.use_opener(guarded_opener(lambda: None))  # what new_packages wires: networking off
+    try:
+        with RepoServer(root) as repo:
+            before = tree_hash(env.library)
+            out, err = env.run(qtbot, f'install.packages("gg", repos = "{repo.url}")')
+            assert "Error" in err and "networking is off" in err, err
+            assert repo.requests == []  # no index, HEAD or archive request reached it
+            assert tree_hash(env.library) == before
+    finally:
+        env.service.use_opener(before_opener)

@@ -137,7 +137,8 @@ def new_network(
 
 
 def new_packages(session: RSession, server: LocalServer, info: RuntimeInfo,
-                 service: PackageService | None = None) -> tuple[PackageSession, PackageService]:
+                 service: PackageService | None = None,
+                 network: NetworkService | None = None) -> tuple[PackageSession, PackageService]:
     """The persistent library and the package service for ``session``, served by ``server``.
 
     R sees the library read-only (a manifest + lazy files from a static mount, see
@@ -152,6 +153,10 @@ def new_packages(session: RSession, server: LocalServer, info: RuntimeInfo,
 
     if service is None:
         service = PackageService.from_config(webr_version=info.webr_version)
+    if network is not None:  # the app's downloads of packages keep the Network switch and policy
+        from webr_desktop.server.package_http import guarded_opener
+
+        service.use_opener(guarded_opener(network.destination_policy))
     root = service.library.root
     root.mkdir(parents=True, exist_ok=True)
     server.mount(LIBRARY_PREFIX, root)
@@ -173,7 +178,7 @@ def start_services(info: RuntimeInfo, *, network: bool = True, policy: str = "al
     session = new_session(server.url(PAGE_PATH), server.blobs)
     project = new_project(session, server)  # before start: it re-mounts on every sig_started
     proxy, downloads = new_network(session, server, policy, allow)
-    packages, package_service = new_packages(session, server, info)  # before start: it sets up every R start
+    packages, package_service = new_packages(session, server, info, network=proxy)  # before start: it sets up every R start
     if network:
         proxy.start()  # the child is up long before R (≈0.3 s against ≈1.5 s)
     session.start()

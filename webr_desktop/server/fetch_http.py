@@ -37,7 +37,7 @@ class FetchError(Exception):
         self.status = status
 
 
-class _PinnedHTTP(http.client.HTTPConnection):
+class PinnedHTTP(http.client.HTTPConnection):
     """Connects to ``address`` (what the policy approved) while the Host header names ``host``."""
 
     def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
@@ -48,8 +48,8 @@ class _PinnedHTTP(http.client.HTTPConnection):
         self.sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
-class _PinnedHTTPS(http.client.HTTPSConnection):
-    """As _PinnedHTTP, with TLS verified against the URL's host name."""
+class PinnedHTTPS(http.client.HTTPSConnection):
+    """As PinnedHTTP, with TLS verified against the URL's host name."""
 
     def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
@@ -129,7 +129,7 @@ def open_url(url: str, headers: Mapping[str, str], timeout: float,
             address = policy.resolve(host, port)
         except PolicyError as exc:
             raise FetchError(str(exc)) from None
-        conn = (_PinnedHTTPS if scheme == "https" else _PinnedHTTP)(host, port, address, timeout)
+        conn = (PinnedHTTPS if scheme == "https" else PinnedHTTP)(host, port, address, timeout)
         try:
             conn.request("GET", target, headers=sent)
             response = conn.getresponse()

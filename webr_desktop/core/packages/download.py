@@ -30,11 +30,11 @@ NO_SPACE_ERRNOS = (28, 122)  # ENOSPC, EDQUOT
 Bytes = Callable[[int, int | None], None]  # (bytes done, total or None)
 
 
-def size_of(url: str, timeout: float = 10.0) -> int | None:
+def size_of(url: str, opener: urllib.request.OpenerDirector | None = None, timeout: float = 10.0) -> int | None:
     """Content-Length from a HEAD request, or None (plans show sizes before downloading)."""
     request = urllib.request.Request(url, method="HEAD", headers={"User-Agent": USER_AGENT})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with (opener or urllib.request.build_opener()).open(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             return int(length) if length and length.isdigit() else None
     except (OSError, ValueError):
@@ -42,7 +42,7 @@ def size_of(url: str, timeout: float = 10.0) -> int | None:
 
 
 def obtain(candidate: Candidate, cache: PackageCache, on_bytes: Bytes | None = None, *,
-           timeout: float = TIMEOUT) -> tuple[Path, bool]:
+           timeout: float = TIMEOUT, opener: urllib.request.OpenerDirector | None = None) -> tuple[Path, bool]:
     """The verified archive for ``candidate`` and whether it came from the cache."""
     cached = cache.find(candidate)
     if cached is not None:
@@ -59,7 +59,7 @@ def obtain(candidate: Candidate, cache: PackageCache, on_bytes: Bytes | None = N
                                 f"the folder's index says MD5 {candidate.md5}; nothing was installed")
         return path, False
     try:
-        return _download(candidate, cache, on_bytes, timeout), False
+        return _download(candidate, cache, on_bytes, timeout, opener or urllib.request.build_opener()), False
     except OfflineError:
         fallback = cache.find_version(candidate.name, candidate.version, candidate.kind)
         if fallback is not None and candidate.md5 is None:
@@ -67,10 +67,11 @@ def obtain(candidate: Candidate, cache: PackageCache, on_bytes: Bytes | None = N
         raise
 
 
-def _download(candidate: Candidate, cache: PackageCache, on_bytes: Bytes | None, timeout: float) -> Path:
+def _download(candidate: Candidate, cache: PackageCache, on_bytes: Bytes | None, timeout: float,
+              opener: urllib.request.OpenerDirector) -> Path:
     request = urllib.request.Request(candidate.location, headers={"User-Agent": USER_AGENT})
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)
+        response = opener.open(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
         exc.close()
         raise PackageError(f"can't download '{candidate.name}' {candidate.version} from "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -51,9 +52,16 @@ class PackageService:
     """Sources + cache + library; every public method is safe to call from any thread."""
 
     def __init__(self, library: Library, source_list: Sequence[object], cache: PackageCache, *,
-                 r_version: str = resolver.R_VERSION, max_age: float = 600.0) -> None:
+                 r_version: str = resolver.R_VERSION, max_age: float = 600.0,
+                 opener: urllib.request.OpenerDirector | None = None) -> None:
         self.library = library
         self.cache = cache
+        # How every URL is opened (indexes, sizes, archives). The app passes one that applies
+        # the Network switch and destination policy at each request (server/package_http.py).
+        self.opener = opener or urllib.request.build_opener()
+        for source in source_list:
+            if isinstance(source, sources.RepoSource):
+                source.opener = self.opener
         self._sources = [*source_list, cache]
         self.r_version = r_version
         self._max_age = max_age
@@ -82,10 +90,18 @@ class PackageService:
                           r_version=r_version)
         return cls(library, opened, PackageCache(cache_root), r_version=r_version)
 
+    def use_opener(self, opener: urllib.request.OpenerDirector) -> None:
+        """Open every URL through ``opener`` from now on (the app's: under its Network switch)."""
+        with self._lock:
+            self.opener = opener
+            for source in self._sources:
+                if isinstance(source, sources.RepoSource):
+                    source.opener = opener
+
     def set_sources(self, configs: Sequence[sources.SourceConfig]) -> None:
         """Use these sources from now on (Packages ▸ Repositories… saved a new order); the
         indexes load again on next use. The cache stays last."""
-        opened = [open_source(c, self.cache.root) for c in configs if c.enabled]
+        opened = [open_source(c, self.cache.root, self.opener) for c in configs if c.enabled]
         with self._lock:
             self._sources = [*opened, self.cache]
             self._loaded_at = None
@@ -93,8 +109,9 @@ class PackageService:
     def with_repos(self, repos: Sequence[str]) -> PackageService:
         """A service over other repositories (``install.packages(repos = ...)``) that shares
         this one's library (and so its install queue) and cache."""
-        opened = [sources.RepoSource(url, self.cache.root / "indexes") for url in repos]
-        return PackageService(self.library, opened, self.cache, r_version=self.r_version, max_age=self._max_age)
+        opened = [sources.RepoSource(url, self.cache.root / "indexes", opener=self.opener) for url in repos]
+        return PackageService(self.library, opened, self.cache, r_version=self.r_version, max_age=self._max_age,
+                              opener=self.opener)
 
     # ---- indexes ---------------------------------------------------------------------------
     def refresh(self, *, network: bool = True) -> list[IndexStatus]:
@@ -188,7 +205,7 @@ class PackageService:
             if c.size is not None:
                 return item
             cached = self.cache.find(c)
-            size = cached.stat().st_size if cached else download.size_of(c.location) if c.is_remote else None
+            size = cached.stat().st_size if cached else download.size_of(c.location, self.opener) if c.is_remote else None
             return replace(item, candidate=replace(c, size=size))
         with ThreadPoolExecutor(max_workers=8) as pool:
             return list(pool.map(sized, plan))
@@ -232,7 +249,7 @@ class PackageService:
     def _obtain(self, item: PlanItem, report: ProgressCallback) -> Path:
         def on_bytes(done: int, total: int | None) -> None:
             report(Progress(item.name, "download", done, total))
-        path, _cached = download.obtain(item.candidate, self.cache, on_bytes)
+        path, _cached = download.obtain(item.candidate, self.cache, on_bytes, opener=self.opener)
         return path
 
     def install_names(self, names: Sequence[str], *, dependencies: object = None,
@@ -324,7 +341,8 @@ def _origin(candidate: Candidate) -> str:
     return candidate.record.get("Origin", candidate.source) if candidate.source == "cache" else candidate.source
 
 
-def open_source(config: sources.SourceConfig, cache_root: Path) -> object:
+def open_source(config: sources.SourceConfig, cache_root: Path,
+                opener: urllib.request.OpenerDirector | None = None) -> object:
     if config.kind == "repo":
-        return sources.RepoSource(config.location, cache_root / "indexes")
+        return sources.RepoSource(config.location, cache_root / "indexes", opener=opener)
     return sources.LocalSource(Path(config.location), cache_root / "scans")

@@ -89,12 +89,13 @@ class RepoSource:
     one (CRAN itself, a mirror), source packages at ``src/contrib``; indexes kept under
     ``index_root`` so the last good ones work offline."""
 
-    def __init__(self, url: str, index_root: Path, *, timeout: float = INDEX_TIMEOUT) -> None:
+    def __init__(self, url: str, index_root: Path, *, timeout: float = INDEX_TIMEOUT,
+                 opener: urllib.request.OpenerDirector | None = None) -> None:
         self.url = url.rstrip("/")
         self.label = self.url
         self._root = Path(index_root) / hashlib.sha256(self.url.encode()).hexdigest()[:16]
         self._timeout = timeout
-        self._opener = urllib.request.build_opener()
+        self.opener = opener or urllib.request.build_opener()  # the service sets its own
         self._parsed: dict[str, tuple[tuple[int, int], list[Candidate]]] = {}  # unchanged index: no re-parse
 
     @property
@@ -182,7 +183,7 @@ class RepoSource:
                 if meta.get("last_modified"):
                     request.add_header("If-Modified-Since", meta["last_modified"])
             try:
-                with self._opener.open(request, timeout=self._timeout) as response:
+                with self.opener.open(request, timeout=self._timeout) as response:
                     body = response.read()
                     headers = response.headers
             except urllib.error.HTTPError as exc:
