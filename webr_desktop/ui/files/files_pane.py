@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from webr_desktop.core import frozen
 from webr_desktop.ui.files.file_tree_model import FileTreeModel
 from webr_desktop.ui.files import file_ops
 from webr_desktop.ui.files.file_dialogs import confirm_permanent_delete
@@ -294,7 +295,8 @@ class FilesPane(QWidget):
     def reveal_selected(self) -> None:
         folder = self.target_folder()
         if folder is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+            with frozen.outside_program_environment():  # the file manager isn't ours
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     # ------------------------------------------------------------------ dialogs (patched in tests)
     def _ask_name(self, title: str, label: str, default: str) -> str | None:
