@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from webr_desktop import app as app_module
+from webr_desktop.app import gui as app_module
 from webr_desktop.core import paths
 
 
 def test_window_icon_and_desktop_name(qapp) -> None:
-    app_module._set_app_identity(qapp)
+    app_module.set_app_identity(qapp)
     icon = qapp.windowIcon()
     assert not icon.isNull() and not icon.pixmap(48, 48).isNull()  # the SVG renders
     assert qapp.desktopFileName() == "io.github.webrdesktop.WebRDesktop"

@@ -11,21 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSize, QStringListModel, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QToolBar, QVBoxLayout, QWidget
 
-from webr_desktop.core import frozen
 from webr_desktop.core.help_links import parse_link
 from webr_desktop.models.help_service import HelpPage, HelpService
 from webr_desktop.ui.help.help_browser import HelpBrowser
+from webr_desktop.ui.outside import open_outside
 
 PLACEHOLDER = "Type ?topic in the console, or search for a topic above."
-
-
-def _open_in_browser(url: QUrl) -> bool:
-    """The system browser, started with the user's library path (not a bundle's)."""
-    with frozen.outside_program_environment():
-        return QDesktopServices.openUrl(url)
 
 
 class HelpPane(QWidget):
@@ -41,7 +35,7 @@ class HelpPane(QWidget):
     ) -> None:
         super().__init__(parent)
         self._service = service
-        self._open_url = open_url or _open_in_browser
+        self._open_url = open_url or open_outside
         self._page: HelpPage | None = None
         self._scroll: dict[str, int] = {}  # url -> scroll position when last left
         self._restore_scroll = False  # the next page comes from back/forward
