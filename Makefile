@@ -50,9 +50,10 @@ $(BUILD_STAMP): installer/requirements.txt
 	$(BUILD_PY) -m pip install --quiet -r installer/requirements.txt
 	touch $(BUILD_STAMP)
 
+# PYTHONPATH unset: a checkout on it would shadow the installed package (and its resources).
 bundle: runtime $(BUILD_STAMP)
 	$(BUILD_PY) -m pip install --quiet --no-deps --force-reinstall .
-	WEBR_DESKTOP_RUNTIME_SRC=$(CURDIR)/wasm/dist $(BUILD_VENV)/bin/pyinstaller --noconfirm --clean \
+	env -u PYTHONPATH WEBR_DESKTOP_RUNTIME_SRC=$(CURDIR)/wasm/dist $(BUILD_VENV)/bin/pyinstaller --noconfirm --clean \
 		--log-level WARN --distpath dist --workpath build/pyinstaller installer/webr-desktop.spec
 	$(BUNDLE)/webr-desktop fetch-runtime --check
 

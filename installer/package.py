@@ -190,6 +190,7 @@ def main() -> int:
     parser.add_argument("--deb-compression", default="xz", choices=("xz", "gzip", "zstd", "none"))
     parser.add_argument("--only", choices=("tar", "deb"), help="build just one of the two")
     args = parser.parse_args()
+    args.bundle, args.out = args.bundle.resolve(), args.out.resolve()  # tools run in temp folders
     exe = args.bundle / NAME
     if not exe.is_file() or not os.access(exe, os.X_OK):
         print(f"no bundle at {args.bundle}: run `make bundle` first", file=sys.stderr)
