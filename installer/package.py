@@ -187,7 +187,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bundle", type=Path, default=ROOT / "dist" / NAME)
     parser.add_argument("--out", type=Path, default=ROOT / "dist")
-    parser.add_argument("--deb-compression", default="xz", choices=("xz", "gzip", "zstd", "none"))
+    # zstd: every system the .deb can install on reads it (Depends needs glibc >= 2.36, i.e.
+    # Debian 12 / Ubuntu 22.10 or later, whose dpkg reads zstd), and it packs ~500 MB in well
+    # under a minute where xz took over 15 on this loaded 2-core machine.
+    parser.add_argument("--deb-compression", default="zstd", choices=("zstd", "xz", "gzip", "none"))
     parser.add_argument("--only", choices=("tar", "deb"), help="build just one of the two")
     args = parser.parse_args()
     args.bundle, args.out = args.bundle.resolve(), args.out.resolve()  # tools run in temp folders

@@ -9,7 +9,6 @@ if TYPE_CHECKING:
     from webr_desktop.runtime.request_guard import RequestGuard
     from webr_desktop.runtime.session import RSession
     from webr_desktop.ui.main_window import MainWindow
-    from webr_desktop.ui.outside import open_outside
     from webr_desktop.ui.viewer.viewer_pane import ViewerPane
 
 _guard: RequestGuard | None = None
@@ -38,6 +37,7 @@ def add_viewer(window: MainWindow, session: RSession, network: NetworkService | 
 
     from webr_desktop.models.viewer import ViewerService
     from webr_desktop.server.viewer_site import ViewerSite
+    from webr_desktop.ui.outside import open_outside
     from webr_desktop.ui.viewer.viewer_pane import ViewerPane
 
     site = ViewerSite()
