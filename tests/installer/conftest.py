@@ -24,11 +24,7 @@ APP_ID = "io.github.webrdesktop.WebRDesktop"
 RUN_TIMEOUT = 180  # s; a run takes ~5 s here, only a hang reaches this
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
-            item.add_marker(pytest.mark.installer)
-            item.add_marker(pytest.mark.timeout(RUN_TIMEOUT * 2))
+MARKS = [pytest.mark.installer, pytest.mark.timeout(RUN_TIMEOUT * 2)]  # each module's pytestmark
 
 
 def built(pattern: str) -> Path:

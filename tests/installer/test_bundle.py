@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.installer.conftest import RUN_TIMEOUT, Bundle, clean_env, nobody_home
+from tests.installer.conftest import MARKS, RUN_TIMEOUT, Bundle, clean_env, nobody_home
 from webr_desktop.core.frozen import PROXY_CHILD_FLAG
 
+pytestmark = MARKS
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.installer.conftest import APP_ID, BUNDLE, ROOT, built, clean_env
+from tests.installer.conftest import APP_ID, BUNDLE, MARKS, ROOT, built, clean_env
 
+pytestmark = MARKS
 LINUX = ROOT / "installer" / "linux"
 ICON_SIZES = (48, 64, 128, 256, 512)
 
