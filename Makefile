@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup runtime bench lint clean
+.PHONY: run test setup runtime bench lint clean bundle installer installer-test
 
 run: setup
 	$(PY) -m webr_desktop $(ARGS)
@@ -36,5 +36,34 @@ bench: setup
 	$(PY) bench/drive_flood.py
 	$(PY) bench/network.py
 
+# ---- installer (installer/README.md): a PyInstaller one-folder bundle, a .tar.gz and a .deb.
+# Built from a non-editable install in its own venv (an editable one leaves resources out),
+# with the runtime `make runtime` verified copied inside.
+BUILD_VENV := build/venv
+BUILD_PY   := $(BUILD_VENV)/bin/python
+BUILD_STAMP := $(BUILD_VENV)/.installed
+BUNDLE     := dist/webr-desktop
+
+$(BUILD_STAMP): installer/requirements.txt
+	$(PYTHON) -m venv $(BUILD_VENV)
+	$(BUILD_PY) -m pip install --quiet --upgrade pip
+	$(BUILD_PY) -m pip install --quiet -r installer/requirements.txt
+	touch $(BUILD_STAMP)
+
+# PYTHONPATH unset: a checkout on it would shadow the installed package (and its resources).
+bundle: runtime $(BUILD_STAMP)
+	$(BUILD_PY) -m pip install --quiet --no-deps --force-reinstall .
+	env -u PYTHONPATH WEBR_DESKTOP_RUNTIME_SRC=$(CURDIR)/wasm/dist $(BUILD_VENV)/bin/pyinstaller --noconfirm --clean \
+		--log-level WARN --distpath dist --workpath build/pyinstaller installer/webr-desktop.spec
+	$(BUNDLE)/webr-desktop fetch-runtime --check
+
+installer: bundle
+	$(PYTHON) installer/package.py --bundle $(BUNDLE) --out dist
+
+# Tests the built bundle and packages (tests/installer, marker `installer`); not in `make test`.
+installer-test: installer
+	$(PY) -m pytest -m installer tests/installer
+	$(PY) bench/bundle.py
+
 clean:
-	rm -rf $(VENV) wasm/dist
+	rm -rf $(VENV) wasm/dist build dist

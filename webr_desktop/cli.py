@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from webr_desktop import __version__
+from webr_desktop.core.frozen import PROXY_CHILD_FLAG
 from webr_desktop.core.plot_export import FORMATS, ExportSpec, ExportSpecError
 
 if TYPE_CHECKING:
@@ -126,10 +127,17 @@ def _cmd_run(argv: list[str]) -> int:
 
 
 def _cmd_fetch(argv: list[str]) -> int:
+    from webr_desktop.core import paths
     from webr_desktop.core.runtime_assets import RuntimeAssetError, check_runtime, fetch_runtime
 
     args = _fetch_parser().parse_args(argv)
+    built_in = paths.bundled_runtime_dir() if args.dest is None else None
     try:
+        if built_in is not None:  # an installer build: nothing to fetch, --check re-hashes it
+            info = check_runtime(built_in, deep=args.check)
+            print(f"webR {info.webr_version} (R {info.r_version}) is built into this app "
+                  f"({info.path}); nothing to fetch", file=sys.stderr)
+            return 0
         if args.check:
             info = check_runtime(args.dest, deep=True)
         else:
@@ -143,6 +151,10 @@ def _cmd_fetch(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == [PROXY_CHILD_FLAG]:  # a bundle re-invoking itself as the network proxy
+        from webr_desktop.net.proxy_main import main as proxy_main
+
+        return proxy_main()
     if argv and argv[0] == "run":
         return _cmd_run(argv[1:])
     if argv and argv[0] == "fetch-runtime":

@@ -18,11 +18,13 @@ from webr_desktop.runtime.engine import configure_engine, route_qt_messages_to_l
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QGuiApplication
 
     from webr_desktop.ui.console.console_pane import ConsolePane
     from webr_desktop.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+DESKTOP_ID = "io.github.webrdesktop.WebRDesktop"  # installer/'s .desktop and metainfo name
 
 
 def open_ide(
@@ -82,6 +84,14 @@ def start_recovery(window: MainWindow) -> None:
     window.autosaver = autosaver
 
 
+def set_app_identity(app: QGuiApplication) -> None:
+    """Window icon, and the .desktop entry's name so docks and taskbars match the two."""
+    from PySide6.QtGui import QIcon
+
+    app.setWindowIcon(QIcon(str(paths.app_icon())))
+    app.setDesktopFileName(DESKTOP_ID)
+
+
 def run_gui(project: Path | None = None, *, exit_after_first_prompt: bool = False) -> int:
     """Open the IDE window; returns the application's exit status."""
     info = check_runtime_or_report(sys.stderr)
@@ -98,6 +108,7 @@ def run_gui(project: Path | None = None, *, exit_after_first_prompt: bool = Fals
     from webr_desktop.ui.plots.clipboard import release_clipboard
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    set_app_identity(app)
     services, window, console = open_ide(info, QSettings(), project)
     app.aboutToQuit.connect(services.shutdown)
     app.aboutToQuit.connect(release_clipboard)

@@ -35,6 +35,11 @@ def resources_dir() -> Path:
     return root / "resources"
 
 
+def app_icon() -> Path:
+    """The app's icon (SVG); installer/ renders the desktop's PNG sizes from it."""
+    return resources_dir() / "icons" / "webr-desktop.svg"
+
+
 def lock_file() -> Path:
     """The pinned webR version and its npm integrity."""
     bundled = _PACKAGE_DIR / "_wasm" / "webr.lock.json"
@@ -46,14 +51,23 @@ def lock_file() -> Path:
     return root / "wasm" / "webr.lock.json"
 
 
+def bundled_runtime_dir() -> Path | None:
+    """The verified webR an installer build carries inside the package, if there is one."""
+    bundled = _PACKAGE_DIR / "_wasm" / "dist"
+    return bundled if bundled.is_dir() else None
+
+
 def default_runtime_dir(version: str) -> Path:
-    """Where the fetched webR dist lives: env override, checkout's wasm/dist, or user data."""
+    """Where webR lives: env override, checkout's wasm/dist, the bundle's copy, or user data."""
     override = os.environ.get("WEBR_DESKTOP_RUNTIME")
     if override:
         return Path(override)
     root = source_checkout_root()
     if root is not None:
         return root / "wasm" / "dist"
+    bundled = bundled_runtime_dir()
+    if bundled is not None:
+        return bundled
     return user_data_dir() / "runtime" / f"webr-{version}"
 
 

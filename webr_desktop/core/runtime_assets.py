@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Callable
 
-from webr_desktop.core import paths
+from webr_desktop.core import frozen, paths
 
 FIX_COMMAND = "webr-desktop fetch-runtime"
 MANIFEST_NAME = ".webr-runtime.json"
@@ -348,7 +348,8 @@ def _npm_pack(npm: str, spec: str, folder: Path) -> Path:
     cmd = [exe, "pack", spec, "--pack-destination", str(folder), "--json", "--ignore-scripts"]
     try:
         proc = subprocess.run(
-            cmd, cwd=folder, capture_output=True, text=True, timeout=_NPM_TIMEOUT_S, check=False
+            cmd, cwd=folder, capture_output=True, text=True, timeout=_NPM_TIMEOUT_S, check=False,
+            env=frozen.outside_environment(dict(os.environ)),  # npm is not ours: no bundle libs
         )
     except FileNotFoundError as exc:
         raise RuntimeAssetError(

@@ -1,6 +1,7 @@
 """NetworkService: owns the websockify child that carries R's sockets, and its state.
 
-The child (``webr_desktop.net.proxy_main``) binds 127.0.0.1 on a free port and reports it on
+The child (``webr_desktop.net.proxy_main``; in a bundle the app's own binary with a private
+flag, see core.frozen) binds 127.0.0.1 on a free port and reports it on
 stdout; the per-run secret and the page's Origin reach it through the environment. If the
 child dies it is started again (R's next connection uses the new port once the lead's wiring
 re-sends ``r_config_code()``); ``stop()`` leaves no child behind.
@@ -9,12 +10,11 @@ re-sends ``r_config_code()``); ``stop()`` leaves no child behind.
 from __future__ import annotations
 
 import secrets
-import sys
 import time
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
-from webr_desktop.core import paths
+from webr_desktop.core import frozen, paths
 from webr_desktop.core.rcode import r_string
 from webr_desktop.net.tokens import ALLOW_ENV, ORIGIN_ENV, POLICIES, POLICY_ENV, SECRET_ENV, DestinationPolicy
 
@@ -149,7 +149,7 @@ class NetworkService(QObject):
         self._process, self._stdout, self._port = proc, b"", 0
         self._set_state(STARTING)
         self._start_timer.start()
-        proc.start(sys.executable, ["-m", "webr_desktop.net.proxy_main"])
+        proc.start(*frozen.proxy_child_command())  # a bundle re-invokes its own binary
 
     def _kill_child(self) -> None:
         proc, self._process = self._process, None

@@ -217,6 +217,10 @@ def _die_with_parent() -> None:
 def main() -> int:
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr, format="%(message)s")
     _die_with_parent()
+    # websockify starts one multiprocessing.Process per connection and relies on fork (the
+    # child inherits the accepted socket and the server object); Python 3.14 defaults to
+    # forkserver, and a bundle's spawn would re-run the whole app.
+    multiprocessing.set_start_method("fork", force=True)
     origin = os.environ.get(ORIGIN_ENV, "")
     if not origin:
         print("webr-desktop proxy: no allowed Origin given", file=sys.stderr)

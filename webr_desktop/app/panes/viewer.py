@@ -34,10 +34,10 @@ def add_viewer(window: MainWindow, session: RSession, network: NetworkService | 
     """The Viewer's private site (a second loopback server), the service that brings pages
     from R, and the pane; web addresses R asks for open in the system browser."""
     from PySide6.QtCore import QUrl
-    from PySide6.QtGui import QDesktopServices
 
     from webr_desktop.models.viewer import ViewerService
     from webr_desktop.server.viewer_site import ViewerSite
+    from webr_desktop.ui.outside import open_outside
     from webr_desktop.ui.viewer.viewer_pane import ViewerPane
 
     site = ViewerSite()
@@ -49,7 +49,7 @@ def add_viewer(window: MainWindow, session: RSession, network: NetworkService | 
     pane.site = site  # for tests: the origin whose pages the pane shows
     window.add_side_pane("Viewer", pane)
     service.sig_page_ready.connect(pane.show_page)
-    service.sig_external_url.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+    service.sig_external_url.connect(lambda url: open_outside(QUrl(url)))
     service.sig_problem.connect(window.show_problem)
     pane.sig_raise_requested.connect(lambda: window.raise_side_pane("Viewer"))
     if network is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QFontDatabase, QResizeEvent
+from PySide6.QtGui import QFontDatabase, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from webr_desktop.core.ansi import AnsiParser, split_carriage_returns
@@ -23,6 +23,7 @@ from webr_desktop.ui.console.input_line import ConsoleInputLine
 from webr_desktop.ui.console.offer_bar import OfferBar
 from webr_desktop.ui.console.output_view import INPUT, NOTICE, ConsoleOutputView
 from webr_desktop.ui.editor.completer import CompletionSource
+from webr_desktop.ui.outside import open_outside
 
 WIDTH_DEBOUNCE_MS = 150
 # Quick commands never flash the busy bar: showing/hiding it on every round trip costs a
@@ -44,7 +45,7 @@ class ConsolePane(QWidget):
         self._history = history
         self._classifier = StderrClassifier()
         self._parsers = {"stdout": AnsiParser(), "stderr": AnsiParser()}  # colours per stream
-        self._open_url = open_url or QDesktopServices.openUrl
+        self._open_url = open_url or open_outside
 
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.output = ConsoleOutputView(parent=self)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QDateTime, QEvent, QLocale, QModelIndex, QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -36,6 +36,7 @@ from webr_desktop.ui.files.file_tree_model import FileTreeModel
 from webr_desktop.ui.files import file_ops
 from webr_desktop.ui.files.file_dialogs import confirm_permanent_delete
 from webr_desktop.ui.files.path_bar import PathBar, shown_path
+from webr_desktop.ui.outside import open_outside
 
 DEFAULT_NEW_FILE = "untitled.R"
 DEFAULT_NEW_FOLDER = "New Folder"
@@ -294,7 +295,7 @@ class FilesPane(QWidget):
     def reveal_selected(self) -> None:
         folder = self.target_folder()
         if folder is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+            open_outside(QUrl.fromLocalFile(str(folder)))  # the file manager
 
     # ------------------------------------------------------------------ dialogs (patched in tests)
     def _ask_name(self, title: str, label: str, default: str) -> str | None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSize, QStringListModel, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QToolBar, QVBoxLayout, QWidget
 
 from webr_desktop.core.help_links import parse_link
 from webr_desktop.models.help_service import HelpPage, HelpService
 from webr_desktop.ui.help.help_browser import HelpBrowser
+from webr_desktop.ui.outside import open_outside
 
 PLACEHOLDER = "Type ?topic in the console, or search for a topic above."
 
@@ -34,7 +35,7 @@ class HelpPane(QWidget):
     ) -> None:
         super().__init__(parent)
         self._service = service
-        self._open_url = open_url or QDesktopServices.openUrl
+        self._open_url = open_url or open_outside
         self._page: HelpPage | None = None
         self._scroll: dict[str, int] = {}  # url -> scroll position when last left
         self._restore_scroll = False  # the next page comes from back/forward

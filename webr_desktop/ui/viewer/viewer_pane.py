@@ -16,10 +16,12 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtGui import QAction
 from PySide6.QtWebEngineCore import QWebEngineDownloadRequest, QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QToolBar, QVBoxLayout, QWidget
+
+from webr_desktop.ui.outside import open_outside
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +84,7 @@ class ViewerPane(QWidget):
     ) -> None:
         super().__init__(parent)
         self._page_folder = page_folder
-        self._open_url = open_url or QDesktopServices.openUrl
+        self._open_url = open_url or open_outside
         self._copies: list[tempfile.TemporaryDirectory] = []
         # The web view (and its Chromium page) is made for the first page shown: most runs
         # never show HTML, and a page must be deleted before the profile it uses.
