@@ -26,14 +26,14 @@ $(STAMP): pyproject.toml
 runtime: $(STAMP)
 	$(PY) -m webr_desktop fetch-runtime
 
+# Each benchmark twice: quiet, then with 2 CPU-bound processes beside it (--load 2, stopped
+# afterwards). Each prints one JSON line whose "load" says which; bench/README.md explains them.
+BENCHES := startup console_flood plots quick_plot widgets data_viewer drive network
+
 bench: setup
-	$(PY) bench/startup.py
-	$(PY) bench/console_flood.py
-	$(PY) bench/plots.py
-	$(PY) bench/quick_plot.py
-	$(PY) bench/data_viewer.py
-	$(PY) bench/drive.py
-	$(PY) bench/network.py
+	@status=0; for b in $(BENCHES); do for load in 0 2; do \
+		$(PY) bench/$$b.py --load $$load || { status=1; echo "bench/$$b.py --load $$load failed" >&2; }; \
+	done; done; exit $$status
 
 clean:
 	rm -rf $(VENV) wasm/dist

@@ -10,7 +10,7 @@ plot_ratio        = plot_to_pane_ms / bare_plot_ms.
 export_ms.<fmt>   = median of PlotService.render() at 2000 x 1500 px (10 x 7.5 in at 200 DPI)
                     -> the file's bytes in Python; export_first_ms.<fmt> is the first (cold) one.
 
-Usage: .venv/bin/python bench/plots.py [--runs N] [--export-runs N]
+Usage: .venv/bin/python bench/plots.py [--runs N] [--export-runs N] [--load N]
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
+    add_load_argument,
+    cpu_load,
     bare_page,
     Waiter,
     build_app,
@@ -113,30 +115,32 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--export-runs", type=int, default=5)
+    add_load_argument(parser)
     args = parser.parse_args()
     private_env()
     app = init_qt()
-    result: dict = {"runs": args.runs}
+    result: dict = {"benchmark": "plots", "load": args.load, "runs": args.runs}
     try:
-        parts = build_app()
-        wait_first_prompt(parts)
-        pause(300)
-        pane_times = measure_pane(parts, args.runs)
-        size = parts.window.plots.pane.canvas.size()
-        export_ms, export_first_ms, export_bytes = measure_exports(parts, args.export_runs)
-        parts.close()
-        bare_times = measure_bare(args.runs, size.width(), size.height())
-        result.update(
-            plot_to_pane_ms=rnd(median(pane_times)),
-            plot_to_pane_max_ms=rnd(max(pane_times)),
-            bare_plot_ms=rnd(median(bare_times)),
-            plot_ratio=rnd(median(pane_times) / median(bare_times)),
-            pane_px=[size.width(), size.height()],
-            export_px=[2000, 1500],
-            export_ms=export_ms,
-            export_first_ms=export_first_ms,
-            export_bytes=export_bytes,
-        )
+        with cpu_load(args.load):
+            parts = build_app()
+            wait_first_prompt(parts)
+            pause(300)
+            pane_times = measure_pane(parts, args.runs)
+            size = parts.window.plots.pane.canvas.size()
+            export_ms, export_first_ms, export_bytes = measure_exports(parts, args.export_runs)
+            parts.close()
+            bare_times = measure_bare(args.runs, size.width(), size.height())
+            result.update(
+                plot_to_pane_ms=rnd(median(pane_times)),
+                plot_to_pane_max_ms=rnd(max(pane_times)),
+                bare_plot_ms=rnd(median(bare_times)),
+                plot_ratio=rnd(median(pane_times) / median(bare_times)),
+                pane_px=[size.width(), size.height()],
+                export_px=[2000, 1500],
+                export_ms=export_ms,
+                export_first_ms=export_first_ms,
+                export_bytes=export_bytes,
+            )
     except Exception as exc:  # noqa: BLE001 - the JSON says what failed
         traceback.print_exc()
         result["error"] = str(exc)

@@ -7,7 +7,7 @@ roundtrip_ratio = median(Enter on `1+1` in the real console -> `[1] 2` painted) 
                   median(Python -> QWebChannel -> webR.evalRNumber('1+1') -> Python) in a
                   bare page of the same process and engine. Blocks of both interleave.
 
-Usage: .venv/bin/python bench/startup.py [--runs N] [--roundtrips N] [--skip-startup]
+Usage: .venv/bin/python bench/startup.py [--runs N] [--roundtrips N] [--skip-startup] [--load N]
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
+    add_load_argument,
+    cpu_load,
     BENCH_DIR,
     ROOT,
     AppParts,
@@ -257,14 +259,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7, help="start-up launches of each kind (>= 5)")
     parser.add_argument("--roundtrips", type=int, default=300, help="round trips of each kind (>= 200)")
     parser.add_argument("--skip-startup", action="store_true", help="only the in-process round trip")
+    add_load_argument(parser)
     args = parser.parse_args()
     private_env()
-    result: dict[str, Any] = {"benchmark": "startup"}
+    result: dict[str, Any] = {"benchmark": "startup", "load": args.load}
     status = 0
     try:
-        if not args.skip_startup:
-            result.update(bench_startup(args.runs))
-        result.update(bench_roundtrip(args.roundtrips))
+        with cpu_load(args.load):
+            if not args.skip_startup:
+                result.update(bench_startup(args.runs))
+            result.update(bench_roundtrip(args.roundtrips))
     except Exception as exc:  # noqa: BLE001 - the JSON must still come out, with the reason
         traceback.print_exc()
         result["error"] = f"{type(exc).__name__}: {exc}"
