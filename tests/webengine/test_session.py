@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-
 from tests.webengine.driver import INTERRUPT_TIMEOUT
 from webr_desktop.runtime.session import SessionState
 
