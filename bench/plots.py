@@ -10,7 +10,11 @@ plot_ratio        = plot_to_pane_ms / bare_plot_ms.
 export_ms.<fmt>   = median of PlotService.render() at 2000 x 1500 px (10 x 7.5 in at 200 DPI)
                     -> the file's bytes in Python; export_first_ms.<fmt> is the first (cold) one.
 
-Usage: .venv/bin/python bench/plots.py [--runs N] [--export-runs N] [--load N]
+trace             = with --trace: per hop of `plot(1:10)` (submit -> bridge -> page -> R's wd-plot
+                    marker -> canvas layers composited -> PNG encode -> QWebChannel -> base64 and
+                    PNG decode -> paint), ms after the submit, median and p90 over --runs more runs.
+
+Usage: .venv/bin/python bench/plots.py [--runs N] [--export-runs N] [--load N] [--trace]
 """
 
 from __future__ import annotations
@@ -43,7 +47,8 @@ from _common import (  # noqa: E402
 FORMATS = ("png", "jpeg", "tiff", "svg", "pdf")
 
 
-def measure_pane(parts, runs: int) -> list[float]:
+def measure_pane(parts, runs: int, tracer=None) -> list[float]:
+    """``runs`` timed plots after 3 warm-ups; with a Tracer, each timed run is also traced."""
     from webr_desktop.runtime.session import SessionState
 
     pane = parts.window.plots.pane
@@ -61,6 +66,8 @@ def measure_pane(parts, runs: int) -> list[float]:
         pixmap = pane.canvas.pixmap()
         shown["key"] = pixmap.cacheKey() if pixmap is not None else None
         hit.clear()
+        if tracer is not None:
+            tracer.begin()
         probe.armed = True
         t0 = time.perf_counter()
         parts.console.submit("plot(1:10)")
@@ -68,6 +75,11 @@ def measure_pane(parts, runs: int) -> list[float]:
         if i >= 3:
             times.append((hit[0] - t0) * 1000.0)
         wait_until(lambda: session.state is SessionState.IDLE, 30, "the prompt")
+        if tracer is not None and i >= 3:
+            tracer.mark("py.submit", t_perf=t0)
+            tracer.mark("py.plot.painted", t_perf=hit[0])
+            tracer.mark("py.session.idle")
+            tracer.end()
         pause(1500 if i == 0 else 50)  # after the first plot R loads its file-device fonts
     pane.canvas.removeEventFilter(probe)
     return times
@@ -115,6 +127,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--export-runs", type=int, default=5)
+    parser.add_argument("--trace", action="store_true",
+                        help="after the timed runs, as many traced ones: each hop's time (bench/_trace.py)")
     add_load_argument(parser)
     args = parser.parse_args()
     private_env()
@@ -126,6 +140,13 @@ def main() -> int:
             wait_first_prompt(parts)
             pause(300)
             pane_times = measure_pane(parts, args.runs)
+            if args.trace:
+                from _trace import Tracer
+
+                tracer = Tracer(parts)
+                traced_times = measure_pane(parts, args.runs, tracer)
+                tracer.close()
+                result["trace"] = {"plot_to_pane_ms_traced": rnd(median(traced_times)), **tracer.summary()}
             size = parts.window.plots.pane.canvas.size()
             export_ms, export_first_ms, export_bytes = measure_exports(parts, args.export_runs)
             parts.close()
