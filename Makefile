@@ -28,7 +28,7 @@ runtime: $(STAMP)
 
 # Each benchmark twice: quiet, then with 2 CPU-bound processes beside it (--load 2, stopped
 # afterwards). Each prints one JSON line whose "load" says which; bench/README.md explains them.
-BENCHES := startup console_flood plots quick_plot widgets data_viewer drive network
+BENCHES := startup console_flood plots quick_plot widgets data_viewer drive network viewer
 
 bench: setup
 	@status=0; for b in $(BENCHES); do for load in 0 2; do \
