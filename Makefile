@@ -26,15 +26,19 @@ $(STAMP): pyproject.toml
 runtime: $(STAMP)
 	$(PY) -m webr_desktop fetch-runtime
 
+# Each benchmark twice: quiet, then with 2 CPU-bound processes beside it (--load 2, stopped
+# afterwards). Each prints one JSON line whose "load" says which; bench/README.md explains them.
+BENCHES := startup console_flood plots quick_plot widgets data_viewer drive network viewer
+# These measure limits or host-side work that a CPU hog beside them doesn't change: quiet only.
+QUIET_BENCHES := drive_flood packages packages_pane
+
 bench: setup
-	$(PY) bench/startup.py
-	$(PY) bench/console_flood.py
-	$(PY) bench/plots.py
-	$(PY) bench/quick_plot.py
-	$(PY) bench/data_viewer.py
-	$(PY) bench/drive.py
-	$(PY) bench/drive_flood.py
-	$(PY) bench/network.py
+	@status=0; for b in $(BENCHES); do for load in 0 2; do \
+		$(PY) bench/$$b.py --load $$load || { status=1; echo "bench/$$b.py --load $$load failed" >&2; }; \
+	done; done; \
+	for b in $(QUIET_BENCHES); do \
+		$(PY) bench/$$b.py || { status=1; echo "bench/$$b.py failed" >&2; }; \
+	done; exit $$status
 
 # ---- installer (installer/README.md): a PyInstaller one-folder bundle, a .tar.gz and a .deb.
 # Built from a non-editable install in its own venv (an editable one leaves resources out),

@@ -12,10 +12,13 @@ import json
 import math
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from argparse import ArgumentParser
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,6 +63,68 @@ def emit_json(result: dict[str, Any]) -> None:
     """The script's one line of stdout."""
     sys.stdout.write(json.dumps(result, sort_keys=False) + "\n")
     sys.stdout.flush()
+
+
+# ----------------------------------------------------------------------------- load
+# A CPU hog that also ends on its own once its parent is gone (even after SIGKILL of the
+# benchmark, when no ``finally`` runs): it checks its parent id between short bursts of work.
+_interrupted = threading.Event()
+_HOG = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    for _ in range(200_000): pass\n"
+
+
+def add_load_argument(parser: ArgumentParser) -> None:
+    """``--load N``: the figures are taken with N CPU-bound processes running beside them."""
+    parser.add_argument("--load", type=int, default=0, metavar="N",
+                        help="CPU-bound processes kept running during the measurement (default 0)")
+
+
+@contextmanager
+def cpu_load(n: int) -> Iterator[list[int]]:
+    """Run ``n`` busy-looping Python processes for the body; yield their pids.
+
+    Why processes, not threads: a thread would share this process's GIL and slow the benchmark
+    itself rather than compete for the cores as a browser or a video call does. They are killed
+    and reaped on every way out of the body (a normal end, an exception, KeyboardInterrupt).
+    SIGINT and SIGTERM kill them at once too: PySide swallows an exception raised inside a Qt
+    slot, so a Ctrl+C that lands there would otherwise leave them running until the end.
+    """
+    if n < 0:
+        raise ValueError(f"--load must be >= 0, got {n}")
+    hogs: list[subprocess.Popen[bytes]] = []
+
+    def stop_hogs() -> None:
+        for hog in hogs:
+            if hog.poll() is None:
+                hog.kill()
+
+    previous: dict[int, Any] = {}
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop_hogs()
+        _interrupted.set()  # re-raised by the next wait (pause, wait_until, Waiter) outside a slot
+        handler = previous.get(signum)
+        if callable(handler):
+            handler(signum, frame)
+        elif signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        else:
+            raise SystemExit(128 + signum)
+
+    if n and threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                previous[signum] = signal.signal(signum, on_signal)
+    try:
+        for _ in range(n):
+            hogs.append(subprocess.Popen([sys.executable, "-c", _HOG], stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        yield [hog.pid for hog in hogs]
+    finally:
+        stop_hogs()
+        for hog in hogs:
+            hog.wait()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 # ----------------------------------------------------------------------------- statistics
@@ -178,8 +243,15 @@ class Waiter:
             self._timer.start(int(timeout_s * 1000))
             self._loop.exec()
             self._timer.stop()
+        raise_if_interrupted()
         if not self.fired:
             raise TimeoutError(f"timed out after {timeout_s:g} s waiting for {what}")
+
+
+def raise_if_interrupted() -> None:
+    """Raise KeyboardInterrupt if Ctrl+C came while cpu_load ran (it may have hit a Qt slot)."""
+    if _interrupted.is_set():
+        raise KeyboardInterrupt
 
 
 def pause(ms: int) -> None:
@@ -189,6 +261,7 @@ def pause(ms: int) -> None:
     loop = QEventLoop()
     QTimer.singleShot(ms, loop.quit)
     loop.exec()
+    raise_if_interrupted()
 
 
 def wait_until(predicate: Callable[[], bool], timeout_s: float, what: str, step_ms: int = 5) -> None:

@@ -9,7 +9,7 @@ ui_lag_*_ms   = GUI event-loop lag during our floods: a 5 ms PreciseTimer record
                 (actual interval - 5 ms); percentiles over every tick of every flood.
 flood_first_line_* = time to the first output line: painted in our console vs read in bare JS.
 
-Usage: .venv/bin/python bench/console_flood.py [--runs N] [--lines N]
+Usage: .venv/bin/python bench/console_flood.py [--runs N] [--lines N] [--load N]
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
+    add_load_argument,
+    cpu_load,
     AppParts,
     BarePage,
     BareServer,
@@ -243,12 +245,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="floods of each kind (>= 3)")
     parser.add_argument("--lines", type=int, default=100_000, help="lines per flood")
+    add_load_argument(parser)
     args = parser.parse_args()
     private_env()
-    result: dict[str, Any] = {"benchmark": "console_flood"}
+    result: dict[str, Any] = {"benchmark": "console_flood", "load": args.load}
     status = 0
     try:
-        result.update(bench_flood(args.runs, args.lines))
+        with cpu_load(args.load):
+            result.update(bench_flood(args.runs, args.lines))
     except Exception as exc:  # noqa: BLE001 - the JSON must still come out, with the reason
         traceback.print_exc()
         result["error"] = f"{type(exc).__name__}: {exc}"

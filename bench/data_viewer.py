@@ -13,7 +13,7 @@ stock_view_ms           = median of webR's own View() on a 1e5 x 5 frame in a ba
                           formatted string) delivered to Python as JSON; stock_view_mb its size.
 first_page_vs_stock     = view_first_page_ms / stock_view_ms (at 10x the rows and 2x the columns).
 
-Usage: .venv/bin/python bench/data_viewer.py [--runs N]
+Usage: .venv/bin/python bench/data_viewer.py [--runs N] [--load N]
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
+    add_load_argument,
+    cpu_load,
     bare_page,
     build_app,
     emit_json,
@@ -148,32 +150,34 @@ def measure_stock(runs: int) -> tuple[list[float], int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7)
+    add_load_argument(parser)
     args = parser.parse_args()
     private_env()
     app = init_qt()
-    result: dict = {"runs": args.runs}
+    result: dict = {"benchmark": "data_viewer", "load": args.load, "runs": args.runs}
     try:
-        parts = build_app()
-        wait_first_prompt(parts)
-        run_console(parts, BIG)
-        run_console(parts, SMALL)
-        measure_views(parts, "df", 2)  # warm-up: first table, fonts, R's byte-compiler
-        view_times, rss_big = measure_views(parts, "df", args.runs)
-        _small_times, rss_small = measure_views(parts, "small", args.runs)
-        sort_times = measure_sort(parts, args.runs)
-        parts.close()
-        stock_times, stock_bytes = measure_stock(max(3, args.runs // 2))
-        result.update(
-            view_first_page_ms=rnd(median(view_times)),
-            view_first_page_max_ms=rnd(max(view_times)),
-            view_peak_rss_mb_delta=rnd(rss_big),
-            view_peak_rss_mb_delta_1e5=rnd(rss_small),
-            sort_ms=rnd(median(sort_times)),
-            stock_view_ms=rnd(median(stock_times)),
-            stock_view_mb=rnd(stock_bytes / 1e6),
-            first_page_vs_stock=rnd(median(view_times) / median(stock_times), 3),
-            frame="1e6 x 10 doubles (stock: 1e5 x 5)",
-        )
+        with cpu_load(args.load):
+            parts = build_app()
+            wait_first_prompt(parts)
+            run_console(parts, BIG)
+            run_console(parts, SMALL)
+            measure_views(parts, "df", 2)  # warm-up: first table, fonts, R's byte-compiler
+            view_times, rss_big = measure_views(parts, "df", args.runs)
+            _small_times, rss_small = measure_views(parts, "small", args.runs)
+            sort_times = measure_sort(parts, args.runs)
+            parts.close()
+            stock_times, stock_bytes = measure_stock(max(3, args.runs // 2))
+            result.update(
+                view_first_page_ms=rnd(median(view_times)),
+                view_first_page_max_ms=rnd(max(view_times)),
+                view_peak_rss_mb_delta=rnd(rss_big),
+                view_peak_rss_mb_delta_1e5=rnd(rss_small),
+                sort_ms=rnd(median(sort_times)),
+                stock_view_ms=rnd(median(stock_times)),
+                stock_view_mb=rnd(stock_bytes / 1e6),
+                first_page_vs_stock=rnd(median(view_times) / median(stock_times), 3),
+                frame="1e6 x 10 doubles (stock: 1e5 x 5)",
+            )
     except Exception as exc:  # noqa: BLE001 - the JSON says what failed
         traceback.print_exc()
         result["error"] = str(exc)

@@ -17,7 +17,7 @@ app_write_peak_mb      = peak RSS growth over the whole app (this process, which
 All times are taken inside R (proc.time), in one R session, with the real server, DriveFS
 handler, worker patch and ProjectService, wired as webr_desktop.app wires them.
 
-Usage: .venv/bin/python bench/drive.py [--runs N] [--rows N]
+Usage: .venv/bin/python bench/drive.py [--runs N] [--rows N] [--load N]
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit_json, init_qt, median, private_env, rnd, wait_until  # noqa: E402
+from _common import (  # noqa: E402
+    add_load_argument, cpu_load, emit_json, init_qt, median, private_env, rnd, wait_until,
+)
 
 
 def r_eval(session, code: str, timeout_s: float = 300):
@@ -103,68 +105,70 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--rows", type=int, default=420_000, help="rows of the CSV (~50 MB at the default)")
+    add_load_argument(parser)
     args = parser.parse_args()
     private_env()
     app = init_qt()
-    result: dict = {"runs": args.runs}
+    result: dict = {"benchmark": "drive", "load": args.load, "runs": args.runs}
     host = Path(tempfile.mkdtemp(prefix="webr-desktop-drive-bench-"))
     try:
-        from webr_desktop.app import PAGE_PATH, new_project, new_session, start_server
-        from webr_desktop.core.runtime_assets import check_runtime
-        from webr_desktop.runtime.session import SessionState
+        with cpu_load(args.load):
+            from webr_desktop.app import PAGE_PATH, new_project, new_session, start_server
+            from webr_desktop.core.runtime_assets import check_runtime
+            from webr_desktop.runtime.session import SessionState
 
-        server = start_server(check_runtime())
-        session = new_session(server.url(PAGE_PATH), server.blobs)
-        project = new_project(session, server)
-        session.start()
-        wait_until(lambda: session.state is SessionState.IDLE, 60, "R's first prompt")
-        project.open_folder(host)
-        wait_until(lambda: project.working_dir is not None, 30, "the mount")
-        mnt = project.r_path(host)
-        r_eval(session, f"set.seed(1); df <- as.data.frame(matrix(runif({args.rows} * 6), ncol = 6)); "
-                        f'mem <- file.path(tempdir(), "big.csv"); drv <- "{mnt}/big.csv"; 0')
-        reads_mem, reads_drv, writes_mem, writes_drv = [], [], [], []
-        for run in range(args.runs + 1):  # run 0 warms up R (first read.csv, allocator)
-            for target in ("mem", "drv") if run % 2 else ("drv", "mem"):  # alternate the order
-                w = elapsed(session, f"write.csv(df, {target}, row.names = FALSE)")
-                r_eval(session, ".wd.drive_evict()")
-                r = elapsed(session, f"{'x' if target == 'mem' else 'y'} <- read.csv({target})")
-                if run:
-                    (writes_mem if target == "mem" else writes_drv).append(w)
-                    (reads_mem if target == "mem" else reads_drv).append(r)
-        same = r_eval(session, "identical(x, y) && identical(unname(tools::md5sum(mem)), unname(tools::md5sum(drv)))")
-        size_mb = (host / "big.csv").stat().st_size / 1e6
-        r_eval(session, f'writeLines("x", "{mnt}/small.txt")')
-        batches = r_eval(session, f'sapply(1:15, function(i) system.time(for (j in 1:20) file.exists("{mnt}/small.txt"))[["elapsed"]] / 20 * 1000)')
-        r_eval(session, 'invisible(file.exists(file.path(getwd(), list.files(recursive = TRUE))))')  # cache nodes
-        evicts = r_eval(session, "sapply(1:5, function(i) system.time(for (j in 1:200) .wd.drive_evict())[[\"elapsed\"]] / 200 * 1000)")
-        r_eval(session, 'rm(x, y, df); gc(); big <- as.raw(sample(0:255, 200e6, TRUE)); 0')
-        before = app_rss()
-        big_w = elapsed(session, f'writeBin(big, "{mnt}/big.bin")')
-        write_peak = app_peak_growth(before)
-        r_eval(session, ".wd.drive_evict(); gc(); 0")
-        before = app_rss()
-        big_r = elapsed(session, f'z <- readBin("{mnt}/big.bin", "raw", 300e6)')
-        read_peak = app_peak_growth(before)
-        big_same = r_eval(session, "identical(z, big)")
-        session.shutdown()
-        server.close()
-        result.update(
-            drive_read_ratio=rnd(median(reads_mem) / median(reads_drv), 3),
-            drive_write_ratio=rnd(median(writes_mem) / median(writes_drv), 3),
-            file_exists_ms=rnd(median(batches), 2),
-            evict_ms=rnd(median(evicts), 3),
-            memfs_read_s=rnd(median(reads_mem), 3),
-            drive_read_s=rnd(median(reads_drv), 3),
-            memfs_write_s=rnd(median(writes_mem), 3),
-            drive_write_s=rnd(median(writes_drv), 3),
-            csv_mb=rnd(size_mb, 1),
-            identical=bool(same) and bool(big_same),
-            big_write_s=rnd(big_w, 2),
-            big_read_s=rnd(big_r, 2),
-            app_write_peak_mb=rnd(write_peak, 0),
-            app_read_peak_mb=rnd(read_peak, 0),
-        )
+            server = start_server(check_runtime())
+            session = new_session(server.url(PAGE_PATH), server.blobs)
+            project = new_project(session, server)
+            session.start()
+            wait_until(lambda: session.state is SessionState.IDLE, 60, "R's first prompt")
+            project.open_folder(host)
+            wait_until(lambda: project.working_dir is not None, 30, "the mount")
+            mnt = project.r_path(host)
+            r_eval(session, f"set.seed(1); df <- as.data.frame(matrix(runif({args.rows} * 6), ncol = 6)); "
+                            f'mem <- file.path(tempdir(), "big.csv"); drv <- "{mnt}/big.csv"; 0')
+            reads_mem, reads_drv, writes_mem, writes_drv = [], [], [], []
+            for run in range(args.runs + 1):  # run 0 warms up R (first read.csv, allocator)
+                for target in ("mem", "drv") if run % 2 else ("drv", "mem"):  # alternate the order
+                    w = elapsed(session, f"write.csv(df, {target}, row.names = FALSE)")
+                    r_eval(session, ".wd.drive_evict()")
+                    r = elapsed(session, f"{'x' if target == 'mem' else 'y'} <- read.csv({target})")
+                    if run:
+                        (writes_mem if target == "mem" else writes_drv).append(w)
+                        (reads_mem if target == "mem" else reads_drv).append(r)
+            same = r_eval(session, "identical(x, y) && identical(unname(tools::md5sum(mem)), unname(tools::md5sum(drv)))")
+            size_mb = (host / "big.csv").stat().st_size / 1e6
+            r_eval(session, f'writeLines("x", "{mnt}/small.txt")')
+            batches = r_eval(session, f'sapply(1:15, function(i) system.time(for (j in 1:20) file.exists("{mnt}/small.txt"))[["elapsed"]] / 20 * 1000)')
+            r_eval(session, 'invisible(file.exists(file.path(getwd(), list.files(recursive = TRUE))))')  # cache nodes
+            evicts = r_eval(session, "sapply(1:5, function(i) system.time(for (j in 1:200) .wd.drive_evict())[[\"elapsed\"]] / 200 * 1000)")
+            r_eval(session, 'rm(x, y, df); gc(); big <- as.raw(sample(0:255, 200e6, TRUE)); 0')
+            before = app_rss()
+            big_w = elapsed(session, f'writeBin(big, "{mnt}/big.bin")')
+            write_peak = app_peak_growth(before)
+            r_eval(session, ".wd.drive_evict(); gc(); 0")
+            before = app_rss()
+            big_r = elapsed(session, f'z <- readBin("{mnt}/big.bin", "raw", 300e6)')
+            read_peak = app_peak_growth(before)
+            big_same = r_eval(session, "identical(z, big)")
+            session.shutdown()
+            server.close()
+            result.update(
+                drive_read_ratio=rnd(median(reads_mem) / median(reads_drv), 3),
+                drive_write_ratio=rnd(median(writes_mem) / median(writes_drv), 3),
+                file_exists_ms=rnd(median(batches), 2),
+                evict_ms=rnd(median(evicts), 3),
+                memfs_read_s=rnd(median(reads_mem), 3),
+                drive_read_s=rnd(median(reads_drv), 3),
+                memfs_write_s=rnd(median(writes_mem), 3),
+                drive_write_s=rnd(median(writes_drv), 3),
+                csv_mb=rnd(size_mb, 1),
+                identical=bool(same) and bool(big_same),
+                big_write_s=rnd(big_w, 2),
+                big_read_s=rnd(big_r, 2),
+                app_write_peak_mb=rnd(write_peak, 0),
+                app_read_peak_mb=rnd(read_peak, 0),
+            )
     except Exception as exc:  # noqa: BLE001 - the JSON says what failed
         traceback.print_exc()
         result["error"] = str(exc)

@@ -10,7 +10,11 @@ plot_ratio        = plot_to_pane_ms / bare_plot_ms.
 export_ms.<fmt>   = median of PlotService.render() at 2000 x 1500 px (10 x 7.5 in at 200 DPI)
                     -> the file's bytes in Python; export_first_ms.<fmt> is the first (cold) one.
 
-Usage: .venv/bin/python bench/plots.py [--runs N] [--export-runs N]
+trace             = with --trace: per hop of `plot(1:10)` (submit -> bridge -> page -> R's wd-plot
+                    marker -> canvas layers composited -> PNG encode -> QWebChannel -> base64 and
+                    PNG decode -> paint), ms after the submit, median and p90 over --runs more runs.
+
+Usage: .venv/bin/python bench/plots.py [--runs N] [--export-runs N] [--load N] [--trace]
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
+    add_load_argument,
+    cpu_load,
     bare_page,
     Waiter,
     build_app,
@@ -41,7 +47,8 @@ from _common import (  # noqa: E402
 FORMATS = ("png", "jpeg", "tiff", "svg", "pdf")
 
 
-def measure_pane(parts, runs: int) -> list[float]:
+def measure_pane(parts, runs: int, tracer=None) -> list[float]:
+    """``runs`` timed plots after 3 warm-ups; with a Tracer, each timed run is also traced."""
     from webr_desktop.runtime.session import SessionState
 
     pane = parts.window.plots.pane
@@ -59,6 +66,8 @@ def measure_pane(parts, runs: int) -> list[float]:
         pixmap = pane.canvas.pixmap()
         shown["key"] = pixmap.cacheKey() if pixmap is not None else None
         hit.clear()
+        if tracer is not None:
+            tracer.begin()
         probe.armed = True
         t0 = time.perf_counter()
         parts.console.submit("plot(1:10)")
@@ -66,6 +75,11 @@ def measure_pane(parts, runs: int) -> list[float]:
         if i >= 3:
             times.append((hit[0] - t0) * 1000.0)
         wait_until(lambda: session.state is SessionState.IDLE, 30, "the prompt")
+        if tracer is not None and i >= 3:
+            tracer.mark("py.submit", t_perf=t0)
+            tracer.mark("py.plot.painted", t_perf=hit[0])
+            tracer.mark("py.session.idle")
+            tracer.end()
         pause(1500 if i == 0 else 50)  # after the first plot R loads its file-device fonts
     pane.canvas.removeEventFilter(probe)
     return times
@@ -113,30 +127,41 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--export-runs", type=int, default=5)
+    parser.add_argument("--trace", action="store_true",
+                        help="after the timed runs, as many traced ones: each hop's time (bench/_trace.py)")
+    add_load_argument(parser)
     args = parser.parse_args()
     private_env()
     app = init_qt()
-    result: dict = {"runs": args.runs}
+    result: dict = {"benchmark": "plots", "load": args.load, "runs": args.runs}
     try:
-        parts = build_app()
-        wait_first_prompt(parts)
-        pause(300)
-        pane_times = measure_pane(parts, args.runs)
-        size = parts.window.plots.pane.canvas.size()
-        export_ms, export_first_ms, export_bytes = measure_exports(parts, args.export_runs)
-        parts.close()
-        bare_times = measure_bare(args.runs, size.width(), size.height())
-        result.update(
-            plot_to_pane_ms=rnd(median(pane_times)),
-            plot_to_pane_max_ms=rnd(max(pane_times)),
-            bare_plot_ms=rnd(median(bare_times)),
-            plot_ratio=rnd(median(pane_times) / median(bare_times)),
-            pane_px=[size.width(), size.height()],
-            export_px=[2000, 1500],
-            export_ms=export_ms,
-            export_first_ms=export_first_ms,
-            export_bytes=export_bytes,
-        )
+        with cpu_load(args.load):
+            parts = build_app()
+            wait_first_prompt(parts)
+            pause(300)
+            pane_times = measure_pane(parts, args.runs)
+            if args.trace:
+                from _trace import Tracer
+
+                tracer = Tracer(parts)
+                traced_times = measure_pane(parts, args.runs, tracer)
+                tracer.close()
+                result["trace"] = {"plot_to_pane_ms_traced": rnd(median(traced_times)), **tracer.summary()}
+            size = parts.window.plots.pane.canvas.size()
+            export_ms, export_first_ms, export_bytes = measure_exports(parts, args.export_runs)
+            parts.close()
+            bare_times = measure_bare(args.runs, size.width(), size.height())
+            result.update(
+                plot_to_pane_ms=rnd(median(pane_times)),
+                plot_to_pane_max_ms=rnd(max(pane_times)),
+                bare_plot_ms=rnd(median(bare_times)),
+                plot_ratio=rnd(median(pane_times) / median(bare_times)),
+                pane_px=[size.width(), size.height()],
+                export_px=[2000, 1500],
+                export_ms=export_ms,
+                export_first_ms=export_first_ms,
+                export_bytes=export_bytes,
+            )
     except Exception as exc:  # noqa: BLE001 - the JSON says what failed
         traceback.print_exc()
         result["error"] = str(exc)

@@ -10,7 +10,7 @@ decode_ms           = median QuickPlotData.decode of an x+y blob (the zero-copy 
 Offscreen (QT_QPA_PLATFORM=offscreen unless set), so it measures the raster painting that a
 software-rendered desktop does, not GPU compositing.
 
-Usage: .venv/bin/python bench/quick_plot.py [--points N] [--frames N] [--runs N]
+Usage: .venv/bin/python bench/quick_plot.py [--points N] [--frames N] [--runs N] [--load N]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit_json, median, percentile, rnd  # noqa: E402
+from _common import add_load_argument, cpu_load, emit_json, median, percentile, rnd  # noqa: E402
 
 ZOOM = {"line": (0.8, 1.0), "scatter": (0.7, 0.7), "hist": (0.8, 0.8)}
 
@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--frames", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
+    add_load_argument(parser)
     args = parser.parse_args()
 
     from PySide6.QtWidgets import QApplication
@@ -73,30 +74,31 @@ def main() -> None:
     from webr_desktop.models.quick_plot import QuickPlotData
     from webr_desktop.ui.plots.quick_plot import QuickPlotWindow
 
-    result: dict[str, float | int] = {"points": args.points}
+    result: dict[str, str | float | int] = {"benchmark": "quick_plot", "load": args.load, "points": args.points}
     decode_ms: list[float] = []
-    for kind in ("line", "scatter", "hist"):
-        meta, blob = blob_for(kind, args.points)
-        opens: list[float] = []
-        frames: list[float] = []
-        for _ in range(args.runs):
-            start = time.perf_counter()
-            data = QuickPlotData.decode(meta, blob)
-            decode_ms.append((time.perf_counter() - start) * 1000.0)
-            start = time.perf_counter()
-            window = QuickPlotWindow(data)
-            window.resize(800, 600)
-            window.show()
-            app.processEvents()
-            window.grab()
-            opens.append((time.perf_counter() - start) * 1000.0)
-            frames += frame_times(window, ZOOM[kind], args.frames)
-            window.close()
-            window.deleteLater()
-            app.processEvents()
-        result[f"{kind}_frame_ms_p50"] = rnd(median(frames))
-        result[f"{kind}_frame_ms_p95"] = rnd(percentile(frames, 95))
-        result[f"{kind}_open_ms"] = rnd(median(opens))
+    with cpu_load(args.load):
+        for kind in ("line", "scatter", "hist"):
+            meta, blob = blob_for(kind, args.points)
+            opens: list[float] = []
+            frames: list[float] = []
+            for _ in range(args.runs):
+                start = time.perf_counter()
+                data = QuickPlotData.decode(meta, blob)
+                decode_ms.append((time.perf_counter() - start) * 1000.0)
+                start = time.perf_counter()
+                window = QuickPlotWindow(data)
+                window.resize(800, 600)
+                window.show()
+                app.processEvents()
+                window.grab()
+                opens.append((time.perf_counter() - start) * 1000.0)
+                frames += frame_times(window, ZOOM[kind], args.frames)
+                window.close()
+                window.deleteLater()
+                app.processEvents()
+            result[f"{kind}_frame_ms_p50"] = rnd(median(frames))
+            result[f"{kind}_frame_ms_p95"] = rnd(percentile(frames, 95))
+            result[f"{kind}_open_ms"] = rnd(median(opens))
     result["decode_ms"] = rnd(median(decode_ms), 3)
     emit_json(result)
 

@@ -7,7 +7,11 @@ roundtrip_ratio = median(Enter on `1+1` in the real console -> `[1] 2` painted) 
                   median(Python -> QWebChannel -> webR.evalRNumber('1+1') -> Python) in a
                   bare page of the same process and engine. Blocks of both interleave.
 
-Usage: .venv/bin/python bench/startup.py [--runs N] [--roundtrips N] [--skip-startup]
+trace           = with --trace: per hop of the round trip (Enter -> bridge -> page writeConsole ->
+                  worker output read by the page -> page batch -> bridge -> session -> console
+                  paint -> prompt), ms after Enter, median and p90 over up to 50 more trips.
+
+Usage: .venv/bin/python bench/startup.py [--runs N] [--roundtrips N] [--skip-startup] [--load N] [--trace]
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
+    add_load_argument,
+    cpu_load,
     BENCH_DIR,
     ROOT,
     AppParts,
@@ -55,6 +61,7 @@ ITER_TIMEOUT_S = 10.0
 GAP_MS = 10  # idle time between two round trips (a user never types back to back)
 BLOCK = 25  # round trips of one kind before switching to the other kind
 WARMUP = 10
+TRACE_RUNS = 50  # traced round trips with --trace
 
 
 # ----------------------------------------------------------------------------- start-up
@@ -136,6 +143,7 @@ class ConsoleRoundTrip:
         self.out = parts.console.output
         self.doc = self.out.document()
         self._expect_blocks = 0
+        self.t0 = 0.0
         self._t_paint = 0.0
         self._t_prompt = 0.0
         self._painted = Waiter()
@@ -168,11 +176,20 @@ class ConsoleRoundTrip:
         self._painted.reset()
         self._prompted.reset()
         self._probe.armed = True
-        t0 = time.perf_counter()
+        self.t0 = t0 = time.perf_counter()
         self._keyclick()
         self._painted.wait(ITER_TIMEOUT_S, "`[1] 2` painted in the console")
         self._prompted.wait(ITER_TIMEOUT_S, "the console prompt")
         return (self._t_paint - t0) * 1000.0, (self._t_prompt - t0) * 1000.0
+
+    def traced(self, tracer: Any) -> None:
+        """One more round trip with every hop's time recorded (bench/_trace.py)."""
+        tracer.begin()
+        self.once()
+        tracer.mark("py.submit", t_perf=self.t0)
+        tracer.mark("py.console.painted", t_perf=self._t_paint)
+        tracer.mark("py.console.prompt_shown", t_perf=self._t_prompt)
+        tracer.end()
 
     def paint_cost_ms(self, n: int = 50) -> float:
         """Median cost of one synchronous repaint of the output viewport."""
@@ -188,7 +205,7 @@ class ConsoleRoundTrip:
         self.console.sig_prompt_displayed.disconnect(self._on_prompt)
 
 
-def bench_roundtrip(n: int) -> dict[str, Any]:
+def bench_roundtrip(n: int, trace: bool = False) -> dict[str, Any]:
     init_qt()
     server = BareServer().start()
     bare: BarePage | None = None
@@ -229,6 +246,15 @@ def bench_roundtrip(n: int) -> dict[str, Any]:
                 bases.append(bare_once())
                 pause(GAP_MS)
         paint_cost = trip.paint_cost_ms()
+        if trace:
+            from _trace import Tracer
+
+            tracer = Tracer(parts)
+            for _ in range(min(n, TRACE_RUNS)):
+                trip.traced(tracer)
+                pause(GAP_MS)
+            tracer.close()
+            traced = tracer.summary()
     finally:
         if trip is not None:
             trip.close()
@@ -249,6 +275,7 @@ def bench_roundtrip(n: int) -> dict[str, Any]:
         "roundtrip_bare_js_p50_ms": rnd(median(bare_js)),
         "roundtrip_n": len(ours),
         "roundtrip_paint_cost_ms": rnd(paint_cost, 3),
+        **({"trace": traced} if trace else {}),
     }
 
 
@@ -257,14 +284,18 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7, help="start-up launches of each kind (>= 5)")
     parser.add_argument("--roundtrips", type=int, default=300, help="round trips of each kind (>= 200)")
     parser.add_argument("--skip-startup", action="store_true", help="only the in-process round trip")
+    parser.add_argument("--trace", action="store_true",
+                        help="after the timed round trips, traced ones: each hop's time (bench/_trace.py)")
+    add_load_argument(parser)
     args = parser.parse_args()
     private_env()
-    result: dict[str, Any] = {"benchmark": "startup"}
+    result: dict[str, Any] = {"benchmark": "startup", "load": args.load}
     status = 0
     try:
-        if not args.skip_startup:
-            result.update(bench_startup(args.runs))
-        result.update(bench_roundtrip(args.roundtrips))
+        with cpu_load(args.load):
+            if not args.skip_startup:
+                result.update(bench_startup(args.runs))
+            result.update(bench_roundtrip(args.roundtrips, args.trace))
     except Exception as exc:  # noqa: BLE001 - the JSON must still come out, with the reason
         traceback.print_exc()
         result["error"] = f"{type(exc).__name__}: {exc}"

@@ -9,7 +9,7 @@ bundle_publish_ms     = of that, up to the page unpacked on the Viewer's site (R
                         folder, its transfer as a blob, the unpack).
 Goal: viewer_first_paint_ms < 500.
 
-Usage: .venv/bin/python bench/viewer.py [--runs N]
+Usage: .venv/bin/python bench/viewer.py [--runs N] [--load N]
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     Waiter,
+    add_load_argument,
+    cpu_load,
     build_app,
     emit_json,
     init_qt,
@@ -51,11 +53,17 @@ def js_value(view: Any, code: str) -> Any:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
+    add_load_argument(parser)
     args = parser.parse_args()
     private_env()
     init_qt()
+    with cpu_load(args.load):
+        measure(args)
+
+
+def measure(args: argparse.Namespace) -> None:
     parts = build_app()
-    result: dict[str, Any] = {"benchmark": "viewer", "runs": args.runs}
+    result: dict[str, Any] = {"benchmark": "viewer", "load": args.load, "runs": args.runs}
     try:
         wait_first_prompt(parts)
         parts.window.resize(1400, 900)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QColor, QTextCursor
 
@@ -80,20 +78,20 @@ def test_output_styles_each_kind(qtbot) -> None:
     assert _line_color(view, "Error: x") != _line_color(view, "hello")
 
 
-def test_flood_is_bounded_and_never_blocks_the_loop_long(qtbot) -> None:
+def test_flood_is_bounded_and_only_queued_until_the_loop_runs(qtbot) -> None:
+    """Appending queues and draws nothing itself: the drawing happens in time slices from the
+    event loop. (How long a batch takes is bench/widgets.py's console_queue_batch_ms_max.)"""
     view = ConsoleOutputView(max_lines=5_000)
     qtbot.addWidget(view)
     view.show()
     lines = [("stdout", f"line {i}") for i in range(1, 100_001)]
-    slowest = 0.0
     for start in range(0, len(lines), 4_000):  # arrives in page-sized batches
-        t0 = time.perf_counter()
         view.append_lines(lines[start:start + 4_000])
-        slowest = max(slowest, time.perf_counter() - t0)
+        assert view.document().blockCount() == 1 and view.toPlainText() == ""
+    assert view.pending_lines == 5_000  # older lines would be evicted unseen: never queued
     qtbot.waitUntil(lambda: view.pending_lines == 0, timeout=10_000)
     assert view.document().blockCount() <= 5_000
     assert view.document().lastBlock().text() == "line 100000"
-    assert slowest < 0.05  # queueing is cheap; the drawing happens in time slices
 
 
 def test_output_stays_on_the_newest_line_when_made_shorter(qtbot) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -254,11 +253,8 @@ def test_a_10000_line_file_opens_and_highlights(qtbot, tmp_path: Path) -> None:
     path.write_text(SCRIPT * 1250)
     tabs = EditorTabs()
     qtbot.addWidget(tabs)
-    start = time.perf_counter()
-    editor = tabs.open_file(path)
-    elapsed = time.perf_counter() - start
+    editor = tabs.open_file(path)  # its speed: bench/widgets.py's editor_open_10k_ms
     assert editor is not None and editor.blockCount() == 10_001
-    assert elapsed < 10
     qtbot.waitUntil(lambda: not editor.highlighter.pending)  # the rest is coloured in idle chunks
     last = editor.document().findBlockByNumber(9_997)  # "  a + b" near the end
     assert last.layout().formats(), "the end of the file is highlighted"

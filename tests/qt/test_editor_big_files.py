@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -116,12 +115,10 @@ def test_ctrl_enter_after_an_edit_does_not_retokenize_the_buffer(qtbot) -> None:
     cursor = QTextCursor(editor.document().findBlockByNumber(5_000))
     cursor.insertText("(")
     lexed = editor.highlighter.blocks_highlighted
-    start = time.perf_counter()
     found = editor.expression_at(9_990)
-    elapsed = time.perf_counter() - start
     assert editor.highlighter.blocks_highlighted == lexed  # no line lexed again
     assert found == expression_range(editor.toPlainText(), 9_990)
-    assert elapsed < 0.5  # ~5 ms here; generous for a loaded machine
+    # Its speed is bench/widgets.py's ctrl_enter_after_edit_ms (~3 ms quiet, ~11 ms at --load 2).
 
 
 def test_multi_line_and_raw_strings_are_coloured_across_lines(qtbot) -> None:

@@ -375,11 +375,12 @@ def test_body_secret_handler_length_rules(server: LocalServer, handlers: dict[st
     host = f"Host: 127.0.0.1:{server.port}\r\n".encode()
     no_length = raw(server, b"POST /api/drive HTTP/1.1\r\n" + host + b"Connection: close\r\n\r\n")
     assert status_of(no_length) == 411
-    # Oversize: headers only, body never sent; the server must answer without waiting for it.
-    start = time.monotonic()
+    # Oversize: headers only, body never sent; the server must answer without waiting for it
+    # (a server that waited would let the client's 10 s socket timeout fire: 1-20 ms measured,
+    # with two CPU hogs; the old `< 4 s` wall-clock check is gone).
     oversize = f"Content-Length: {MAX_DRIVE + 1}\r\n\r\n".encode()
-    too_big = raw(server, b"POST /api/drive HTTP/1.1\r\n" + host + oversize, timeout=5)
-    assert status_of(too_big) == 413 and time.monotonic() - start < 4
+    too_big = raw(server, b"POST /api/drive HTTP/1.1\r\n" + host + oversize, timeout=10)
+    assert status_of(too_big) == 413
     assert b"Connection: close" in too_big
     huge = raw(server, b"POST /api/drive HTTP/1.1\r\n" + host + b"Content-Length: 99999999999999\r\n\r\n")
     assert status_of(huge) == 413
@@ -463,7 +464,9 @@ def test_close_is_fast_with_idle_keep_alive_connection(site: Path) -> None:
     idle = conn.sock  # left open and idle
     start = time.monotonic()
     srv.close()
-    assert time.monotonic() - start < 2
+    # Not the 60 s idle timeout or the 5 s join: 0.09-0.12 s measured with two CPU hogs (the
+    # 0.1 s poll interval); 4 s is a bound only waiting for the idle connection breaks (was 2 s).
+    assert time.monotonic() - start < 4
     assert_port_closed(port)
     idle.settimeout(5)
     try:

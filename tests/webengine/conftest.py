@@ -46,7 +46,9 @@ def _start(server: LocalServer) -> tuple[RSession, RDriver]:
     driver = RDriver(session)
     driver.server = server  # for tests that mount host folders or build the whole window
     session.start()
-    wait_for(session.sig_prompt_shown, 30_000)
+    # R's first prompt: 2-4 s quiet, 10.7 s with two CPU hogs, over 30 s (the old bound) at load
+    # average 22; the session itself gives up after START_TIMEOUT_MS (60 s) and says so.
+    wait_for(session.sig_prompt_shown, 90_000)
     return session, driver
 
 

@@ -9,6 +9,13 @@ from PySide6.QtCore import QEventLoop, QTimer
 from webr_desktop.runtime.session import RSession, SessionState
 from webr_desktop.server.local_server import LocalServer
 
+# Bounds only a hang breaks (issue 14 item 9), >= 10x the slowest time measured with two CPU
+# hogs beside the tests on a shared 2-core machine (load average 9-10):
+# interrupt() of a busy R loop -> the prompt is back: 36-250 ms measured (was 2 s).
+INTERRUPT_TIMEOUT = 10_000
+# run()/eval() of ordinary console input: a few ms quiet, up to 7.1 s measured (a plot page).
+R_TIMEOUT = 60_000
+
 
 def wait_for(signal, timeout_ms: int) -> list:
     """Block on a Qt signal outside a pytest-qt test (module fixtures); returns its args."""
@@ -58,14 +65,14 @@ class RDriver:
     def text(self, mark: int, kind: str = "stdout") -> list[str]:
         return [t for k, t in self.events[mark:] if k == kind]
 
-    def run(self, qtbot, code: str, timeout: int = 15_000) -> list[tuple[str, str]]:
+    def run(self, qtbot, code: str, timeout: int = R_TIMEOUT) -> list[tuple[str, str]]:
         """Send console input and wait until R asks for input again; returns output."""
         mark, prompts = self.mark(), self.prompts
         self.session.write_console(code)
         qtbot.waitUntil(lambda: self.prompts > prompts and self.session.state is SessionState.IDLE, timeout=timeout)
         return self.since(mark)
 
-    def eval(self, qtbot, code: str, timeout: int = 15_000):
+    def eval(self, qtbot, code: str, timeout: int = R_TIMEOUT):
         request = self.session.eval(code)
         result: dict = {}
         request.sig_finished.connect(lambda v: result.setdefault("value", v))

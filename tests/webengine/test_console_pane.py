@@ -6,6 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
+from tests.webengine.driver import INTERRUPT_TIMEOUT
 from webr_desktop.core.history import History
 from webr_desktop.runtime.session import SessionState
 from webr_desktop.ui.console.console_pane import ConsolePane
@@ -50,10 +51,12 @@ def test_history_recalls_with_up_and_persists(pane, qtbot, tmp_path: Path) -> No
 
 
 def test_escape_interrupts_a_running_loop(pane, qtbot, shared) -> None:
-    qtbot.keyClicks(pane.input, "repeat {}")
+    qtbot.keyClicks(pane.input, "cat('looping\\n'); repeat {}")
     qtbot.keyClick(pane.input, Qt.Key.Key_Return)
+    # Escape once R runs the loop (not before R read the line: webR would drop it with its read).
+    qtbot.waitUntil(lambda: "looping" in pane.output.toPlainText().splitlines(), timeout=10_000)
     qtbot.waitUntil(lambda: shared.session.state is SessionState.BUSY and pane.busy_bar.isVisible(), timeout=5_000)
-    with qtbot.waitSignal(pane.sig_prompt_displayed, timeout=2_000):
+    with qtbot.waitSignal(pane.sig_prompt_displayed, timeout=INTERRUPT_TIMEOUT):
         qtbot.keyClick(pane.input, Qt.Key.Key_Escape)
     assert not pane.busy_bar.isVisible()
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings
 
 from webr_desktop.runtime.session import SessionState
 
-from tests.webengine.driver import ide_window
+from tests.webengine.driver import INTERRUPT_TIMEOUT, ide_window
 
 
 def _window(fresh, qtbot, tmp_path: Path):
@@ -39,12 +39,13 @@ def test_session_menu_interrupts_and_restarts(fresh, qtbot, tmp_path: Path) -> N
     window.show()
     qtbot.waitUntil(lambda: fresh.session.state is SessionState.IDLE, timeout=30_000)
     fresh.run(qtbot, "kept <- TRUE")
-    console.submit("while (TRUE) {}")
+    console.submit("cat('looping\\n'); while (TRUE) {}")
+    qtbot.waitUntil(lambda: "looping" in console.output.toPlainText().splitlines(), timeout=10_000)  # R runs the loop
     qtbot.waitUntil(lambda: window.busy_label.text() == "R is busy", timeout=5_000)
-    with qtbot.waitSignal(console.sig_prompt_displayed, timeout=2_000):
+    with qtbot.waitSignal(console.sig_prompt_displayed, timeout=INTERRUPT_TIMEOUT):
         window.interrupt_action.trigger()
     assert window.busy_label.text() == "Ready"
-    with qtbot.waitSignal(fresh.session.sig_started, timeout=30_000):
+    with qtbot.waitSignal(fresh.session.sig_started, timeout=60_000):  # 9.8 s measured under load
         window.restart_action.trigger()
     qtbot.waitUntil(lambda: fresh.session.state is SessionState.IDLE, timeout=30_000)
     assert fresh.eval(qtbot, 'exists("kept")') is False

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import time
 
-import pytest
-
+from tests.webengine.driver import INTERRUPT_TIMEOUT
 from webr_desktop.runtime.session import SessionState
 
 
@@ -97,46 +95,55 @@ def test_page_console_goes_to_python_logging(shared, qtbot, caplog) -> None:
 
 
 def test_interrupt_infinite_loop_and_next_line_not_lost(shared, qtbot) -> None:
-    with qtbot.waitSignal(shared.session.sig_busy_changed, timeout=5_000):
-        shared.session.write_console("while (TRUE) {}")
+    mark = shared.mark()
+    shared.session.write_console("cat('looping\\n'); while (TRUE) {}")
+    # Interrupt once R runs the loop: an interrupt that reaches webR before R has read the
+    # line is another case (webR drops the line and its read; see the loadproof report).
+    qtbot.waitUntil(lambda: ("stdout", "looping") in shared.events[mark:], timeout=10_000)
     assert shared.session.state is SessionState.BUSY
-    started = time.perf_counter()
-    with qtbot.waitSignal(shared.session.sig_prompt_shown, timeout=2_000):
+    with qtbot.waitSignal(shared.session.sig_prompt_shown, timeout=INTERRUPT_TIMEOUT):
         shared.session.interrupt()
-    assert time.perf_counter() - started < 2.0
     mark = shared.mark()
     shared.session.write_console("1+1")  # typed right after the prompt came back
-    qtbot.waitUntil(lambda: ("stdout", "[1] 2") in shared.events[mark:], timeout=5_000)
+    # ~10 ms when R shows it handled the interrupt, ~1 s when the session's guard releases the
+    # line (measured with two CPU hogs): 10 s is a bound only a lost line breaks (was 5 s).
+    qtbot.waitUntil(lambda: ("stdout", "[1] 2") in shared.events[mark:], timeout=10_000)
 
 
-@pytest.mark.parametrize("guard_ms", [None, 200], ids=["default-guard", "c-code-outlasts-guard"])
-def test_interrupt_during_c_code_does_not_swallow_next_line(shared, qtbot, guard_ms) -> None:
+def test_interrupt_during_c_code_does_not_swallow_next_line(shared, qtbot) -> None:
     # crossprod() is a primitive that runs BLAS in C and never polls for interrupts, so the
     # interrupt (sent when the marker line arrives) fires only after R is back at a prompt:
-    # that is where stock webR drops the next input line (DESIGN.md section 2). The second
-    # case keeps the guard longer than webR's 50 ms poll but shorter than the ~1 s C call:
-    # a guard that started at interrupt() (not at the prompt) would release input too early.
+    # that is where stock webR drops the next input line (DESIGN.md section 2).
     guard = shared.session._interrupt_guard
-    default_interval = guard.interval()
-    if guard_ms is not None:
-        guard.setInterval(guard_ms)
-    request_cleanup = lambda: guard.setInterval(default_interval)  # noqa: E731
     shared.run(qtbot, "m0 <- matrix(runif(1.44e6), 1200)")
     mark = shared.mark()
     shared.session.write_console("cat('in-c\\n'); m <- crossprod(m0); cat('c-done\\n')")
     qtbot.waitUntil(lambda: ("stdout", "in-c") in shared.events[mark:], timeout=10_000)
+    # The guard that releases held input must start at the prompt, not at interrupt(): C code
+    # can outlast any guard. Checked on the timer itself while R is still in C, rather than
+    # with a guard shorter than the C call, which raced webR's interrupt poll under load.
+    guard_while_busy: list[bool] = []
+
+    def on_output(_chunk) -> None:
+        if shared.session.state is SessionState.BUSY:
+            guard_while_busy.append(guard.isActive())
+
+    shared.session.sig_output_received.connect(on_output)
     shared.session.interrupt()
-    qtbot.waitUntil(lambda: shared.session.state is SessionState.IDLE, timeout=20_000)
+    assert not guard.isActive()
+    # C call: ~1 s quiet, 7 s at load average 5, 14.5 s with two CPU hogs (load average 9).
+    qtbot.waitUntil(lambda: shared.session.state is SessionState.IDLE, timeout=60_000)
+    shared.session.sig_output_received.disconnect(on_output)
+    assert guard_while_busy and not any(guard_while_busy)  # 'c-done' came with no guard running
     after = shared.mark()
     shared.session.write_console("cat('after-interrupt\\n')")  # typed as soon as the prompt is back
     # The C code ran to its end, and R handled the interrupt only at the prompt: the case
     # under test (an empty stderr line after the prompt, then R prompts again).
-    qtbot.waitUntil(lambda: ("stderr", "") in shared.events[after:], timeout=5_000)
+    qtbot.waitUntil(lambda: ("stderr", "") in shared.events[after:], timeout=10_000)
     assert ("stdout", "c-done") in shared.events[mark:after]
-    qtbot.waitUntil(lambda: ("stdout", "after-interrupt") in shared.events[after:], timeout=5_000)
-    qtbot.waitUntil(lambda: shared.session.state is SessionState.IDLE, timeout=5_000)
+    qtbot.waitUntil(lambda: ("stdout", "after-interrupt") in shared.events[after:], timeout=10_000)
+    qtbot.waitUntil(lambda: shared.session.state is SessionState.IDLE, timeout=10_000)
     assert shared.run(qtbot, "3+4") == [("stdout", "[1] 7")]
-    request_cleanup()
 
 
 def test_interrupt_at_idle_prompt_keeps_next_line(shared, qtbot) -> None:

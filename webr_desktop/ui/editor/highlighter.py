@@ -32,6 +32,10 @@ from webr_desktop.core.r_statements import LineSummary, summarize
 
 BUDGET_S = 0.015  # lexing per pass (an edit, an idle chunk) before the rest waits for the timer
 ENSURE_AHEAD = 500  # lines lexed at once when Ctrl+Enter needs lines that are still pending
+# Lines every pass lexes whatever the clock says: a screenful, so the visible top of a file is
+# coloured before its first paint even when a busy machine gives this process a fraction of a
+# core and BUDGET_S of wall time holds only a few lines (tests saw < 60 with two CPU hogs).
+MIN_LINES_PER_PASS = 120
 
 # Close to RStudio's default ("Textmate") theme.
 PALETTE: dict[str, tuple[str, bool, bool]] = {  # name -> (colour, bold, italic)
@@ -168,7 +172,8 @@ class RHighlighter(QObject):
             if self._resume is not None and n >= self._resume:  # reached the pending lines: take them on
                 force_end = max(force_end, self._force_end)
                 self._resume = None
-            if n > start and (time.perf_counter() > deadline or (stop_after is not None and n > stop_after)):
+            over_budget = n - start >= MIN_LINES_PER_PASS and time.perf_counter() > deadline
+            if n > start and (over_budget or (stop_after is not None and n > stop_after)):
                 self._set_pending(n, force_end)
                 break
             old = lines[n]
