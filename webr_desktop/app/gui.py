@@ -43,6 +43,7 @@ def open_ide(
         services.project.open_folder(open_path if open_path.is_dir() else open_path.parent)
     window, console = build_window(
         services.session, services.project, settings, history, recent, services.network, services.downloads,
+        server=services.server,
     )
     if open_path is not None and open_path.is_file():
         window.editor.open_file(open_path)

@@ -18,6 +18,7 @@ from webr_desktop.app.panes.folders import add_folder_menu
 from webr_desktop.app.panes.help import add_help
 from webr_desktop.app.panes.network import add_network
 from webr_desktop.app.panes.plots import add_plots
+from webr_desktop.app.panes.rstudioapi import add_rstudioapi
 from webr_desktop.app.panes.session import add_session_status
 from webr_desktop.app.panes.source import add_source
 from webr_desktop.app.panes.viewer import add_viewer
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from webr_desktop.net.progress import DownloadProgress
     from webr_desktop.net.proxy import NetworkService
     from webr_desktop.runtime.session import RSession
+    from webr_desktop.server.local_server import LocalServer
     from webr_desktop.ui.console.console_pane import ConsolePane
     from webr_desktop.ui.main_window import MainWindow
 
@@ -38,10 +40,12 @@ if TYPE_CHECKING:
 def build_window(
     session: RSession, project: ProjectService, settings: QSettings, history: History, recent: RecentFolders,
     network: NetworkService | None = None, downloads: DownloadProgress | None = None,
+    server: LocalServer | None = None,
 ) -> tuple[MainWindow, ConsolePane]:
     """The main window with its panes, wired to the session, the project folders and networking.
 
-    The panes stay reachable as window attributes (``source`` and its ``editor`` and
+    ``server`` (the page's loopback server) carries rstudioapi's calls from R; without it
+    rstudioapi stays unavailable. The panes stay reachable as window attributes (``source`` and its ``editor`` and
     ``data_views``, ``files``, ``plots``, …) for the start-up code, tests and benchmarks.
     """
     from webr_desktop.ui.main_window import MainWindow
@@ -72,6 +76,8 @@ def build_window(
     window.environment.sig_view_requested.connect(window.data_service.open_name)
     console.sig_help_requested.connect(window.help.show_topic)  # cli's help links
     console.sig_open_file_requested.connect(lambda path, _line: window.editor.open_file(Path(path)))
+    if server is not None:  # rstudioapi's calls from R: answered by the editor, console and dialogs
+        window.rstudioapi = add_rstudioapi(window, session, project, server, window.editor, console)
 
     window.raise_side_pane("Files" if project.folder else "Plots")  # Help waits until R shows a page
     window.restore_layout()

@@ -1,0 +1,183 @@
+"""rstudioapi from real CRAN code (Debian bookworm's r-cran-rstudioapi 0.14, pinned) against the
+wired window and the real webR: R's calls wait for the editor, the console and dialogs.
+
+The package tree is copied to a host folder that the project service mounts in R, and loaded
+with ``library(rstudioapi, lib.loc = <that folder>)``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
+
+from webr_desktop.runtime.session import SessionState
+from webr_desktop.ui.rstudioapi.dialogs import DIALOG_NAME
+
+from tests.fixtures.debian_rstudioapi import AptUnavailable, rstudioapi_tree
+from tests.webengine.driver import ide_window
+
+pytestmark = pytest.mark.webengine
+
+SCRIPT = "first <- 1\nsecond <- 2\nthird <- 3\nfourth <- 4\n"
+
+
+@pytest.fixture(scope="module")
+def rlib(tmp_path_factory) -> Path:
+    """A host folder holding rstudioapi/ (the .deb's tree)."""
+    try:
+        tree = rstudioapi_tree()
+    except AptUnavailable as exc:
+        pytest.skip(str(exc))
+    lib = tmp_path_factory.mktemp("rlib")
+    shutil.copytree(tree, lib / "rstudioapi")
+    return lib
+
+
+@pytest.fixture
+def ide(shared, qtbot, tmp_path: Path, rlib: Path):
+    """The wired window on the shared R, with a project folder holding rstudioapi (loaded)."""
+    project_dir = tmp_path / "proj"
+    shutil.copytree(rlib, project_dir / "rlib")
+    window, console = ide_window(shared, project_dir, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window.resize(760, 560)  # closed here, not by qtbot (which closes before fixtures end)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: shared.session.state is SessionState.IDLE, timeout=10_000)
+    # Into R's own file system (R's library() can't normalizePath() on a host folder's mount).
+    _run(shared, qtbot, 'local({ lib <- file.path(tempdir(), "rsa-lib"); if (!dir.exists(lib)) { '
+                        'dir.create(lib); stopifnot(file.copy("rlib/rstudioapi", lib, recursive = TRUE)) }; '
+                        'suppressWarnings(library(rstudioapi, lib.loc = lib)) })')
+    yield window, console, project_dir
+    for editor in window.editor.editors():
+        editor.document().setModified(False)  # nothing to save when the window closes
+    window.close()
+    window.deleteLater()
+
+
+def _r_path(shared, qtbot, name: str) -> str:
+    """Where R sees the project file ``name`` (the mount point may differ from the host path)."""
+    return _run(shared, qtbot, f'cat(file.path(getwd(), "{name}"))')
+
+
+def _run(shared, qtbot, code: str, timeout: int = 20_000) -> str:
+    out = shared.run(qtbot, code, timeout=timeout)
+    errors = [t for k, t in out if k == "stderr" and t.strip()]
+    assert not errors, errors
+    return "\n".join(t for k, t in out if k == "stdout")
+
+
+def _open_script(window, qtbot, folder: Path, name: str = "script.R") -> tuple[Path, object]:
+    path = folder / name
+    path.write_text(SCRIPT, encoding="utf-8")
+    editor = window.editor.open_file(path)
+    assert editor is not None
+    return path, editor
+
+
+def test_is_available_and_names_this_app(shared, qtbot, ide) -> None:
+    out = _run(shared, qtbot, 'cat(isAvailable(), isAvailable("1.4"), hasFun("getActiveDocumentContext"), '
+                              'hasFun("noSuchThing"), versionInfo()$release_name, as.character(getVersion()), sep = "|")')
+    assert out.split("|") == ["TRUE", "TRUE", "TRUE", "FALSE", "webR Desktop", "2023.6.0"]
+
+
+def test_active_document_context_is_the_open_script(shared, qtbot, ide) -> None:
+    window, _console, folder = ide
+    _path, editor = _open_script(window, qtbot, folder)
+    cursor = editor.textCursor()
+    block = editor.document().findBlockByNumber(1)  # "second <- 2": select "second"
+    cursor.setPosition(block.position())
+    cursor.setPosition(block.position() + 6, cursor.MoveMode.KeepAnchor)
+    editor.setTextCursor(cursor)
+    out = _run(shared, qtbot, "ctx <- getActiveDocumentContext(); sel <- primary_selection(ctx); "
+                              "cat(class(ctx), ctx$path, length(ctx$contents), ctx$contents[2], "
+                              "class(sel$range), unlist(sel$range), sel$text, sep = '|')")
+    assert out.split("|") == ["document_context", _r_path(shared, qtbot, "script.R"), "5", "second <- 2", "document_range",
+                              "2", "1", "2", "7", "second"]
+    same = _run(shared, qtbot, "cat(identical(getSourceEditorContext()$id, ctx$id), documentPath(ctx$id))")
+    assert same == f"TRUE {_r_path(shared, qtbot, 'script.R')}"
+
+
+def test_insert_text_and_modify_range_change_the_buffer(shared, qtbot, ide) -> None:
+    window, _console, folder = ide
+    _path, editor = _open_script(window, qtbot, folder)
+    _run(shared, qtbot, 'insertText(c(1, 1, 1, 1), "# top\\n")')
+    assert editor.toPlainText().startswith("# top\nfirst <- 1\n")
+    _run(shared, qtbot, 'modifyRange(document_range(c(3, 1), c(3, 7)), "SECOND")')
+    assert editor.toPlainText().split("\n")[2] == "SECOND <- 2"
+    _run(shared, qtbot, 'insertText(Inf, "# end\\n"); setCursorPosition(document_position(2, 1)); insertText("X")')
+    lines = editor.toPlainText().split("\n")
+    assert lines[1] == "Xfirst <- 1" and editor.toPlainText().endswith("fourth <- 4\n# end\n")
+    assert editor.document().isModified()
+
+
+def test_navigate_to_file_opens_it_at_the_line(shared, qtbot, ide) -> None:
+    window, _console, folder = ide
+    other = folder / "other.R"
+    other.write_text("a <- 1\nb <- 2\nc <- 3\nd <- 4\n", encoding="utf-8")
+    _run(shared, qtbot, 'navigateToFile("other.R", line = 3)')
+    current = window.editor.current_editor()
+    assert current is not None and window.editor.path_of(current) == other
+    assert current.textCursor().blockNumber() == 2
+    assert current.textCursor().block().text() == "c <- 3"
+
+
+def test_navigate_outside_the_project_is_refused(shared, qtbot, ide) -> None:
+    window, _console, _folder = ide
+    before = len(window.editor.editors())
+    out = shared.run(qtbot, 'tryCatch(navigateToFile("/etc/passwd"), error = function(e) cat(conditionMessage(e)))')
+    text = "".join(t for _k, t in out)
+    assert "not a file in an open project folder" in text
+    assert len(window.editor.editors()) == before
+
+
+def test_send_to_console_runs(shared, qtbot, ide) -> None:
+    _run(shared, qtbot, 'if (exists("rsa_x")) rm(rsa_x); sendToConsole("rsa_x <- 1")')
+    qtbot.waitUntil(lambda: shared.session.state is SessionState.IDLE, timeout=10_000)
+    assert shared.eval(qtbot, 'exists("rsa_x") && rsa_x == 1') is True
+
+
+def test_select_file_is_answered_through_the_dialog(shared, qtbot, ide) -> None:
+    _window, _console, folder = ide
+    target = folder / "data.csv"
+    target.write_text("a,b\n1,2\n", encoding="utf-8")
+    mark, prompts = shared.mark(), shared.prompts
+    shared.session.write_console("picked <- selectFile(); cat('picked:', picked)")
+
+    def dialog() -> QFileDialog | None:
+        found = [w for w in QApplication.topLevelWidgets()
+                 if isinstance(w, QFileDialog) and w.objectName() == DIALOG_NAME and w.isVisible()]
+        return found[0] if found else None
+
+    qtbot.waitUntil(lambda: dialog() is not None or shared.prompts > prompts, timeout=10_000)
+    box = dialog()
+    assert box is not None, shared.since(mark)
+    assert box.directory().absolutePath() == str(folder)  # starts in the project folder
+    box.findChild(QLineEdit, "fileNameEdit").setText(target.name)  # typed, as a user would
+    box.accept()
+    qtbot.waitUntil(lambda: shared.prompts > prompts and shared.session.state is SessionState.IDLE, timeout=10_000)
+    assert f"picked: {_r_path(shared, qtbot, 'data.csv')}" in "".join(shared.text(mark))
+
+
+def test_show_question_and_cancelled_prompt(shared, qtbot, ide) -> None:
+    mark, prompts = shared.mark(), shared.prompts
+    shared.session.write_console('cat("answer:", showQuestion("Q", "Go on?", "Yes", "No"))')
+
+    def box() -> QMessageBox | None:
+        found = [w for w in QApplication.topLevelWidgets()
+                 if isinstance(w, QMessageBox) and w.objectName() == DIALOG_NAME and w.isVisible()]
+        return found[0] if found else None
+
+    qtbot.waitUntil(lambda: box() is not None, timeout=10_000)
+    yes = next(b for b in box().buttons() if b.text() == "Yes")
+    yes.click()
+    qtbot.waitUntil(lambda: shared.prompts > prompts and shared.session.state is SessionState.IDLE, timeout=10_000)
+    assert "answer: TRUE" in "".join(shared.text(mark))
+
+
+def test_unimplemented_function_gives_rstudioapis_error(shared, qtbot, ide) -> None:
+    out = _run(shared, qtbot, 'cat(tryCatch(sourceMarkers("x", data.frame()), error = conditionMessage))')
+    assert out == "Function sourceMarkers not found in RStudio"
