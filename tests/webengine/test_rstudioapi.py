@@ -7,12 +7,13 @@ with ``library(rstudioapi, lib.loc = <that folder>)``.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
 from webr_desktop.runtime.session import SessionState
 from webr_desktop.ui.rstudioapi.dialogs import DIALOG_NAME
@@ -157,12 +158,13 @@ def test_select_file_is_answered_through_the_dialog(shared, qtbot, ide) -> None:
     assert box is not None, shared.since(mark)
     assert box.directory().absolutePath() == str(folder)  # starts in the project folder
     box.findChild(QLineEdit, "fileNameEdit").setText(target.name)  # typed, as a user would
+    _shot(box, "rstudioapi-select-file")
     box.accept()
     qtbot.waitUntil(lambda: shared.prompts > prompts and shared.session.state is SessionState.IDLE, timeout=10_000)
     assert f"picked: {_r_path(shared, qtbot, 'data.csv')}" in "".join(shared.text(mark))
 
 
-def test_show_question_and_cancelled_prompt(shared, qtbot, ide) -> None:
+def test_show_question_and_a_cancelled_prompt(shared, qtbot, ide) -> None:
     mark, prompts = shared.mark(), shared.prompts
     shared.session.write_console('cat("answer:", showQuestion("Q", "Go on?", "Yes", "No"))')
 
@@ -177,7 +179,60 @@ def test_show_question_and_cancelled_prompt(shared, qtbot, ide) -> None:
     qtbot.waitUntil(lambda: shared.prompts > prompts and shared.session.state is SessionState.IDLE, timeout=10_000)
     assert "answer: TRUE" in "".join(shared.text(mark))
 
+    mark, prompts = shared.mark(), shared.prompts
+    shared.session.write_console('cat("prompt:", is.null(showPrompt("Name", "Your name?", "ann")))')
+    qtbot.waitUntil(lambda: _dialog(QInputDialog) is not None, timeout=10_000)
+    asked = _dialog(QInputDialog)
+    assert asked.textValue() == "ann" and asked.labelText() == "Your name?"
+    _shot(asked, "rstudioapi-prompt")
+    asked.reject()  # Cancel: R gets NULL
+    qtbot.waitUntil(lambda: shared.prompts > prompts and shared.session.state is SessionState.IDLE, timeout=10_000)
+    assert "prompt: TRUE" in "".join(shared.text(mark))
+
+
+def test_document_save_writes_the_buffer(shared, qtbot, ide) -> None:
+    window, _console, folder = ide
+    path, editor = _open_script(window, qtbot, folder)
+    _run(shared, qtbot, 'insertText(c(1, 1, 1, 1), "# saved\\n"); stopifnot(isTRUE(documentSave()))')
+    assert path.read_text(encoding="utf-8") == "# saved\n" + SCRIPT
+    assert not editor.document().isModified()
+    editor.document().setPlainText("changed")  # an untitled or outside file is never saved by R
+    new = window.editor.new_file("x")
+    assert _run(shared, qtbot, f'cat(documentSave("{window.editor.key_of(new)}"))') == "FALSE"
+
+
+def _dialog(kind):
+    found = [w for w in QApplication.topLevelWidgets()
+             if isinstance(w, kind) and w.objectName() == DIALOG_NAME and w.isVisible()]
+    return found[0] if found else None
+
+
+def _shot(widget, name: str) -> None:
+    """Saved under $WD_SCREENSHOTS if set, to look at."""
+    if os.environ.get("WD_SCREENSHOTS"):
+        Path(os.environ["WD_SCREENSHOTS"]).mkdir(parents=True, exist_ok=True)
+        widget.grab().save(str(Path(os.environ["WD_SCREENSHOTS"]) / f"{name}.png"))
+
 
 def test_unimplemented_function_gives_rstudioapis_error(shared, qtbot, ide) -> None:
     out = _run(shared, qtbot, 'cat(tryCatch(sourceMarkers("x", data.frame()), error = conditionMessage))')
     assert out == "Function sourceMarkers not found in RStudio"
+
+
+def test_restart_session_restarts_r_and_runs_the_command(fresh, qtbot, tmp_path: Path, rlib: Path) -> None:
+    project_dir = tmp_path / "proj"
+    shutil.copytree(rlib, project_dir / "rlib")
+    window, _console = ide_window(fresh, project_dir, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    try:
+        qtbot.waitUntil(lambda: fresh.session.state is SessionState.IDLE, timeout=10_000)
+        _run(fresh, qtbot, 'rsa_before <- 1; local({ lib <- file.path(tempdir(), "l"); dir.create(lib); '
+                           'file.copy("rlib/rstudioapi", lib, recursive = TRUE); library(rstudioapi, lib.loc = lib) })')
+        with qtbot.waitSignal(fresh.session.sig_started, timeout=30_000):
+            fresh.session.write_console('restartSession("rsa_after <- 42")')
+        qtbot.waitUntil(lambda: fresh.session.state is SessionState.IDLE, timeout=15_000)
+        qtbot.waitUntil(lambda: fresh.eval(qtbot, 'exists("rsa_after")') is True, timeout=15_000)
+        assert fresh.eval(qtbot, 'exists("rsa_before")') is False  # a new R
+        assert fresh.eval(qtbot, '"tools:rstudio" %in% search()') is True  # set up again
+    finally:
+        window.close()
+        window.deleteLater()
