@@ -71,6 +71,31 @@ class ApiCall:
         return self._answer
 
 
+def one_arg(args: dict[str, Any], name: str, kind: type, default: Any = None) -> Any:
+    """The single value R sent as ``name`` (R sends vectors as JSON arrays)."""
+    value = args.get(name, default)
+    if isinstance(value, list):
+        if len(value) != 1:
+            raise ApiError(f"'{name}' must be a single value")
+        value = value[0]
+    if value is None:
+        return default
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ApiError(f"'{name}' has the wrong type")
+    return value
+
+
+def text_arg(args: dict[str, Any]) -> list[str]:
+    """The character vector R sent as ``text`` (each string a one-element array)."""
+    value = args.get("text")
+    if not isinstance(value, list) or not all(isinstance(t, list) and len(t) == 1 and isinstance(t[0], str)
+                                              for t in value):
+        raise ApiError("'text' must be a character vector")
+    return [t[0] for t in value]
+
+
 def _json(value: object, status: int = 200) -> tuple[int, str, bytes]:
     return status, "application/json", json.dumps(value, allow_nan=False, default=str).encode()
 
