@@ -236,3 +236,32 @@ def test_restart_session_restarts_r_and_runs_the_command(fresh, qtbot, tmp_path:
     finally:
         window.close()
         window.deleteLater()
+
+
+def test_a_link_out_of_the_project_is_refused(shared, qtbot, ide) -> None:
+    window, _console, folder = ide
+    outside = folder.parent / "secret.txt"
+    outside.write_text("not for R\n", encoding="utf-8")
+    (folder / "link.R").symlink_to(outside)
+    before = len(window.editor.editors())
+    out = shared.run(qtbot, 'tryCatch(documentOpen("link.R"), error = function(e) cat(conditionMessage(e)))')
+    assert "not a file in an open project folder" in "".join(t for _k, t in out)
+    assert len(window.editor.editors()) == before
+
+
+def test_new_document_selections_console_context_and_viewer(shared, qtbot, ide) -> None:
+    window, console, _folder = ide
+    _run(shared, qtbot, 'rsa_id <- documentNew("a <- 1\\nbb <- 2\\n"); '
+                        'setSelectionRanges(document_range(c(2, 1), c(2, 3)), id = rsa_id)')
+    current = window.editor.current_editor()
+    assert current.toPlainText() == "a <- 1\nbb <- 2\n" and current.textCursor().selectedText() == "bb"
+    out = _run(shared, qtbot, 'ctx <- getSourceEditorContext(rsa_id); '
+                              'cat(identical(ctx$id, rsa_id), ctx$path == "", primary_selection(ctx)$text)')
+    assert out == "TRUE TRUE bb"
+    console.input.set_text("typed <- 1")
+    out = _run(shared, qtbot, 'ctx <- getConsoleEditorContext(); cat(ctx$id, ctx$contents, sep = "|")')
+    assert out == "#console|typed <- 1"
+    out = _run(shared, qtbot, 'options(viewer = function(url, height = NULL) cat("viewer:", url)); '
+                              'rstudioapi::viewer("page.html")')
+    assert out == "viewer: page.html"
+    current.document().setModified(False)
