@@ -244,7 +244,12 @@ def test_a_link_out_of_the_project_is_refused(shared, qtbot, ide) -> None:
     outside.write_text("not for R\n", encoding="utf-8")
     (folder / "link.R").symlink_to(outside)
     before = len(window.editor.editors())
-    out = shared.run(qtbot, 'tryCatch(documentOpen("link.R"), error = function(e) cat(conditionMessage(e)))')
+    # Straight to the route, as hostile R code would call it (past rstudioapi's and our R checks).
+    link = _r_path(shared, qtbot, "link.R")
+    out = shared.run(qtbot, f'tryCatch(get(".wd.rstudioapi_call", "tools:rstudio")("documentOpen", path = "{link}"), '
+                            'error = function(e) cat(conditionMessage(e)))')
+    assert "not a file in an open project folder" in "".join(t for _k, t in out)
+    out = shared.run(qtbot, 'tryCatch(navigateToFile("link.R"), error = function(e) cat(conditionMessage(e)))')
     assert "not a file in an open project folder" in "".join(t for _k, t in out)
     assert len(window.editor.editors()) == before
 

@@ -45,8 +45,9 @@ def build_window(
     """The main window with its panes, wired to the session, the project folders and networking.
 
     ``server`` (the page's loopback server) carries rstudioapi's calls from R; without it
-    rstudioapi stays unavailable. The panes stay reachable as window attributes (``source`` and its ``editor`` and
-    ``data_views``, ``files``, ``plots``, …) for the start-up code, tests and benchmarks.
+    rstudioapi stays unavailable. The panes stay reachable as window attributes (``source``
+    and its ``editor`` and ``data_views``, ``files``, ``plots``, …) for the start-up code,
+    tests and benchmarks.
     """
     from webr_desktop.ui.main_window import MainWindow
 
