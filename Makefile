@@ -35,6 +35,7 @@ bench: setup
 	$(PY) bench/drive.py
 	$(PY) bench/drive_flood.py
 	$(PY) bench/network.py
+	$(PY) bench/rstudioapi.py
 
 clean:
 	rm -rf $(VENV) wasm/dist

@@ -270,3 +270,56 @@ def test_new_document_selections_console_context_and_viewer(shared, qtbot, ide) 
                               'rstudioapi::viewer("page.html")')
     assert out == "viewer: page.html"
     current.document().setModified(False)
+
+
+def test_directory_message_and_password_dialogs(shared, qtbot, ide) -> None:
+    _window, _console, folder = ide
+    (folder / "sub").mkdir()
+
+    def answer(code: str, kind, act) -> str:
+        mark, prompts = shared.mark(), shared.prompts
+        shared.session.write_console(code)
+        qtbot.waitUntil(lambda: _dialog(kind) is not None, timeout=10_000)
+        act(_dialog(kind))
+        qtbot.waitUntil(lambda: shared.prompts > prompts and shared.session.state is SessionState.IDLE, timeout=10_000)
+        assert not [t for t in shared.text(mark, "stderr") if t.strip()]
+        return "".join(shared.text(mark))
+
+    def pick_sub(box: QFileDialog) -> None:
+        assert box.fileMode() == QFileDialog.FileMode.Directory
+        box.findChild(QLineEdit, "fileNameEdit").setText("sub")
+        box.accept()
+
+    assert f"dir: {_r_path(shared, qtbot, 'sub')}" in answer("cat('dir:', selectDirectory())", QFileDialog, pick_sub)
+
+    def read_and_close(box: QMessageBox) -> None:
+        assert "Done." in box.text() and "https://example.org" in box.text()
+        box.accept()
+
+    assert "shown: TRUE" in answer('cat("shown:", is.null(showDialog("T", "Done.", url = "https://example.org")))',
+                                   QMessageBox, read_and_close)
+
+    def type_password(box: QInputDialog) -> None:
+        assert box.textEchoMode() == QLineEdit.EchoMode.Password
+        box.setTextValue("s3cret")
+        box.accept()
+
+    assert "pw: s3cret" in answer('cat("pw:", askForPassword("Token?"))', QInputDialog, type_password)
+
+
+def test_a_window_closed_while_r_waits_gives_r_a_clear_error(fresh, qtbot, tmp_path: Path, rlib: Path) -> None:
+    project_dir = tmp_path / "proj"
+    shutil.copytree(rlib, project_dir / "rlib")
+    window, _console = ide_window(fresh, project_dir, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window.show()
+    qtbot.waitUntil(lambda: fresh.session.state is SessionState.IDLE, timeout=10_000)
+    _run(fresh, qtbot, 'local({ lib <- file.path(tempdir(), "l"); dir.create(lib); '
+                       'file.copy("rlib/rstudioapi", lib, recursive = TRUE); library(rstudioapi, lib.loc = lib) })')
+    mark, prompts = fresh.mark(), fresh.prompts
+    fresh.session.write_console('showQuestion("Q", "Still there?")')
+    qtbot.waitUntil(lambda: _dialog(QMessageBox) is not None, timeout=10_000)
+    window.close()
+    window.deleteLater()  # the window goes with the question open
+    qtbot.waitUntil(lambda: fresh.prompts > prompts and fresh.session.state is SessionState.IDLE, timeout=10_000)
+    assert "window is closed" in "".join(fresh.text(mark, "stderr"))
+    assert fresh.eval(qtbot, "1 + 1") == 2  # R goes on
