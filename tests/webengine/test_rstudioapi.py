@@ -83,6 +83,9 @@ def test_is_available_and_names_this_app(shared, qtbot, ide) -> None:
     out = _run(shared, qtbot, 'cat(isAvailable(), isAvailable("1.4"), hasFun("getActiveDocumentContext"), '
                               'hasFun("noSuchThing"), versionInfo()$release_name, as.character(getVersion()), sep = "|")')
     assert out.split("|") == ["TRUE", "TRUE", "TRUE", "FALSE", "webR Desktop", "2023.6.0"]
+    out = _run(shared, qtbot, 'cat(readRStudioPreference("num_spaces_for_tab", 8), '
+                              'readRStudioPreference("no_such_pref", "dflt"), hasColorConsole())')
+    assert out == "2 dflt TRUE"
 
 
 def test_active_document_context_is_the_open_script(shared, qtbot, ide) -> None:
@@ -113,6 +116,8 @@ def test_insert_text_and_modify_range_change_the_buffer(shared, qtbot, ide) -> N
     lines = editor.toPlainText().split("\n")
     assert lines[1] == "Xfirst <- 1" and editor.toPlainText().endswith("fourth <- 4\n# end\n")
     assert editor.document().isModified()
+    _run(shared, qtbot, 'setDocumentContents("all new\\n", id = getSourceEditorContext()$id)')
+    assert editor.toPlainText() == "all new\n"
 
 
 def test_navigate_to_file_opens_it_at_the_line(shared, qtbot, ide) -> None:

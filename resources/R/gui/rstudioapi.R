@@ -101,6 +101,14 @@ local({
   api$.rs.api.getMode <- function() "desktop"
   api$.rs.api.getConsoleHasColor <- function() TRUE
 
+  # Preferences: this IDE has none of RStudio's, except the editor's indent (two spaces);
+  # anything else reads as the caller's default, as in Positron.
+  prefs <- list(num_spaces_for_tab = 2L, use_spaces_for_tab = TRUE)
+  api$.rs.api.readRStudioPreference <- function(name, default = NULL) {
+    if (is.character(name) && length(name) == 1L && name %in% names(prefs)) prefs[[name]] else default
+  }
+  api$.rs.api.readPreference <- function(name, default = NULL) default
+
   api$.rs.api.getActiveDocumentContext <- function() context(rpc("getActiveDocumentContext"))
   api$.rs.api.getSourceEditorContext <- function(id = NULL) context(rpc("getSourceEditorContext", id = one(id, "id")))
   api$.rs.api.getConsoleEditorContext <- function() context(rpc("getConsoleEditorContext"))
