@@ -30,7 +30,7 @@ runtime: $(STAMP)
 # afterwards). Each prints one JSON line whose "load" says which; bench/README.md explains them.
 BENCHES := startup console_flood plots quick_plot widgets data_viewer drive network viewer
 # These measure limits or host-side work that a CPU hog beside them doesn't change: quiet only.
-QUIET_BENCHES := drive_flood packages packages_pane
+QUIET_BENCHES := drive_flood packages packages_pane rstudioapi
 
 bench: setup
 	@status=0; for b in $(BENCHES); do for load in 0 2; do \

@@ -96,4 +96,5 @@ def ide_window(driver: RDriver, tmp_path: Path, settings=None, network=None):
     project.open_folder(tmp_path)
     return build_window(
         driver.session, project, settings, History(), RecentFolders(tmp_path / "recent.json"), network,
+        server=driver.server,
     )

@@ -47,6 +47,7 @@ def open_ide(
         services.session, services.project, settings, history, recent, services.network, services.downloads,
         packages=services.package_service, package_session=services.packages,
         package_sources=paths.package_sources_file(),
+        server=services.server,
     )
     if open_path is not None and open_path.is_file():
         window.editor.open_file(open_path)

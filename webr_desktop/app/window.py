@@ -19,6 +19,7 @@ from webr_desktop.app.panes.help import add_help
 from webr_desktop.app.panes.network import add_network
 from webr_desktop.app.panes.packages import add_packages
 from webr_desktop.app.panes.plots import add_plots
+from webr_desktop.app.panes.rstudioapi import add_rstudioapi
 from webr_desktop.app.panes.session import add_session_status
 from webr_desktop.app.panes.source import add_source
 from webr_desktop.app.panes.viewer import add_viewer
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from webr_desktop.net.progress import DownloadProgress
     from webr_desktop.net.proxy import NetworkService
     from webr_desktop.runtime.session import RSession
+    from webr_desktop.server.local_server import LocalServer
     from webr_desktop.ui.console.console_pane import ConsolePane
     from webr_desktop.ui.main_window import MainWindow
 
@@ -42,7 +44,7 @@ def build_window(
     session: RSession, project: ProjectService, settings: QSettings, history: History, recent: RecentFolders,
     network: NetworkService | None = None, downloads: DownloadProgress | None = None,
     packages: PackageService | None = None, package_session: PackageSession | None = None,
-    package_sources: Path | None = None,
+    package_sources: Path | None = None, server: LocalServer | None = None,
 ) -> tuple[MainWindow, ConsolePane]:
     """The main window with its panes, wired to the session, the project folders and networking.
 
@@ -50,7 +52,8 @@ def build_window(
     ``data_views``, ``files``, ``plots``, …) for the start-up code, tests and benchmarks.
     ``packages``: the host package manager (default: the user's saved sources and persistent
     library); ``package_session``: R's side of that library; ``package_sources``: where
-    Packages ▸ Repositories… saves the sources.
+    Packages ▸ Repositories… saves the sources. ``server`` (the page's loopback server)
+    carries rstudioapi's calls from R; without it rstudioapi stays unavailable.
     """
     from webr_desktop.ui.main_window import MainWindow
 
@@ -84,6 +87,8 @@ def build_window(
     window.packages.sig_restart_requested.connect(session.restart)  # an update or removal of a loaded package
     if package_session is not None:  # R's own offers (missing package, Restart R) above the console's input
         connect_package_offers(console, package_session, session)
+    if server is not None:  # rstudioapi's calls from R: answered by the editor, console and dialogs
+        window.rstudioapi = add_rstudioapi(window, session, project, server, window.editor, console)
 
     window.raise_side_pane("Files" if project.folder else "Plots")  # Help waits until R shows a page
     window.restore_layout()

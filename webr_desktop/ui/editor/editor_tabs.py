@@ -112,6 +112,13 @@ class EditorTabs(QWidget):
     def path_of(self, editor: CodeEditor) -> Path | None:
         return self._states[editor].path
 
+    def key_of(self, editor: CodeEditor) -> str:
+        """The tab's id, stable for its life (rstudioapi's document id)."""
+        return self._states[editor].key
+
+    def editor_by_key(self, key: str) -> CodeEditor | None:
+        return next((e for e, s in self._states.items() if s.key == key), None)
+
     def is_dirty(self, editor: CodeEditor) -> bool:
         return editor.document().isModified()
 

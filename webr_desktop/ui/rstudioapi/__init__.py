@@ -1,0 +1,1 @@
+"""Dialogs that R opens through rstudioapi (selectFile, showPrompt, …)."""
