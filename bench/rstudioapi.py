@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import emit_json, init_qt, median, percentile, private_env, rnd, wait_first_prompt, wait_until  # noqa: E402
 
-from tests.fixtures.debian_rstudioapi import rstudioapi_tree  # noqa: E402
+from tests.fixtures.debian_r import package_trees  # noqa: E402
 
 SCRIPT = "".join(f"x{i} <- rnorm({i}) # line {i}\n" for i in range(200))
 LOAD = ('local({ lib <- file.path(tempdir(), "bench-lib"); dir.create(lib); '
@@ -65,7 +65,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="wd-bench-rsa-"))
     parts = None
     try:
-        shutil.copytree(rstudioapi_tree(), folder / "rlib" / "rstudioapi")
+        shutil.copytree(package_trees(("r-cran-rstudioapi",))["rstudioapi"], folder / "rlib" / "rstudioapi")
         (folder / "script.R").write_text(SCRIPT, encoding="utf-8")
         from PySide6.QtCore import QSettings
 

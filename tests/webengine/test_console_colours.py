@@ -33,7 +33,10 @@ def window(shared, qtbot, tmp_path: Path):
     win.show()
     qtbot.waitExposed(win)
     win.console = console
-    submit(shared, qtbot, console, f'library(crayon, lib.loc = "{tmp_path}/lib")')
+    # From the project folder into R's own file system, then loaded as any library.
+    submit(shared, qtbot, console, f'lib <- file.path(tempdir(), "crayon-lib"); dir.create(lib); '
+                                   f'file.copy("{tmp_path}/lib/crayon", lib, recursive = TRUE); '
+                                   'library(crayon, lib.loc = lib)')
     return win
 
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLineEdit
 from webr_desktop.runtime.session import SessionState
 from webr_desktop.ui.rstudioapi.dialogs import DIALOG_NAME
 
-from tests.fixtures.debian_rstudioapi import AptUnavailable, rstudioapi_tree
+from tests.fixtures.debian_r import AptUnavailable, package_trees
 from tests.webengine.driver import ide_window
 
 pytestmark = pytest.mark.webengine
@@ -30,7 +30,7 @@ SCRIPT = "first <- 1\nsecond <- 2\nthird <- 3\nfourth <- 4\n"
 def rlib(tmp_path_factory) -> Path:
     """A host folder holding rstudioapi/ (the .deb's tree)."""
     try:
-        tree = rstudioapi_tree()
+        tree = package_trees(("r-cran-rstudioapi",))["rstudioapi"]
     except AptUnavailable as exc:
         pytest.skip(str(exc))
     lib = tmp_path_factory.mktemp("rlib")
