@@ -12,8 +12,7 @@ wraps, for the benchmark only, the functions each hop passes through:
 
 All times are epoch milliseconds (JS ``performance.timeOrigin + now()``, Python ``time.time()``),
 reported as milliseconds after the submit of each run; the medians over runs go in the JSON.
-Wrapping costs a few microseconds a hop, plus one ``runJavaScript`` per run to collect the page's
-timestamps, after the run.
+Wrapping costs a few microseconds a hop; the page's timestamps are collected once, at the end.
 """
 
 from __future__ import annotations
@@ -54,6 +53,8 @@ class Tracer:
         self._page = parts.services.session._page._page  # the runtime QWebEnginePage
         self.events: list[tuple[str, float, str]] = []
         self.runs: list[list[tuple[str, float, str]]] = []
+        self._windows: list[tuple[float, float]] = []  # (begin, end) epoch ms of each run
+        self._t_begin = 0.0
         self._restore: list[Callable[[], None]] = []
         self._patch_python(parts)
         self._install_js()
@@ -109,21 +110,31 @@ class Tracer:
         self._restore.clear()
 
     # ------------------------------------------------------------------ runs
+    # The page's timestamps are fetched once, in summary(), and given to the runs by time: a
+    # runJavaScript per run kept the renderer from the idle period in which Blink encodes a
+    # PNG (see the README), so it changed the very stage it measured.
     def begin(self) -> None:
-        """Start a run: drop what the page and Python recorded since the last one."""
-        self._run_js("window.__wdTrace.length = 0; 0")
+        """Start a run: Python events from now on belong to it."""
         self.events = []
+        self._t_begin = epoch_ms(time.perf_counter())
 
     def end(self) -> None:
-        """End a run: fetch the page's timestamps and keep the run, in time order."""
-        page = json.loads(self._run_js("JSON.stringify(window.__wdTrace.splice(0))"))
-        run = sorted(self.events + [(s, float(t), str(d)) for s, t, d in page], key=lambda e: e[1])
-        self.runs.append(run)
+        """End a run: keep its Python events and its time window for the page's events."""
+        self.runs.append(list(self.events))
+        self._windows.append((self._t_begin, epoch_ms(time.perf_counter())))
         self.events = []
+
+    def _attach_page_events(self) -> None:
+        page = json.loads(self._run_js("JSON.stringify(window.__wdTrace.splice(0))"))
+        for i, (t_start, t_end) in enumerate(self._windows):
+            inside = [(s, float(t), str(d)) for s, t, d in page if t_start <= float(t) <= t_end]
+            self.runs[i] = sorted(self.runs[i] + inside, key=lambda e: e[1])
+        self._windows = [(0.0, -1.0)] * len(self._windows)  # attached: never again
 
     def summary(self, origin: str = "py.submit") -> dict[str, Any]:
         """Per stage (the n-th occurrence of a name in a run is ``name#n``): median and p90 ms
         after ``origin``, in the order of the medians, for stages seen in at least half the runs."""
+        self._attach_page_events()
         offsets: dict[str, list[float]] = defaultdict(list)
         for run in self.runs:
             t0 = next((t for s, t, _ in run if s == origin), None)
