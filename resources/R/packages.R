@@ -162,6 +162,26 @@ local({
       }
     }
     loaded <- intersect(plan$package, loadedNamespaces())
+    if (!any(plan$kind == "source")) {
+      # Binaries only: the app installs the whole plan or none of it.
+      if (!quiet) {
+        for (i in seq_len(nrow(plan))) {
+          message(sprintf("trying %s %s from %s%s", plan$package[i], plan$version[i], plan$source[i], size_text(plan$size[i])))
+        }
+      }
+      api("install_items", packages = I(plan$package), versions = I(plan$version), sources = I(plan$source),
+          repos = repos)
+      if (!quiet) {
+        for (i in seq_len(nrow(plan))) {
+          message(sprintf("* installing *binary* package %s ...\n* DONE (%s %s)", sQuote(plan$package[i], FALSE),
+                          plan$package[i], plan$version[i]))
+        }
+      }
+      sync(plan$package)
+      after_change(loaded, "updated")
+      return(invisible(plan$package))
+    }
+    # Source packages are built in R one at a time, so such a plan goes package by package.
     done <- character()
     for (i in seq_len(nrow(plan))) {
       it <- plan[i, , drop = FALSE]

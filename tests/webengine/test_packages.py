@@ -238,7 +238,10 @@ def broken_repo(env: Env) -> Iterator[RepoServer]:
     made = broken(env.work / "broken-archives")
     archives = [p for k, p in made.items() if k != "with_src"]
     make_repo(root, [Pkg("withsrc", "1.0", built=None, files={"src/hello.c": b"int f(void){return 1;}\n"}),
-                     Pkg("needsnew", "1.0", imports="bb (>= 9.0)", built=None)], archives)
+                     Pkg("needsnew", "1.0", imports="bb (>= 9.0)", built=None),
+                     Pkg("goodleaf", "1.0"),  # a good dependency of a bad package: planned first
+                     Pkg("elfdep", "1.0", imports="goodleaf", files={"libs/elfdep.so": b"\x7fELF\x02\x01\x01" + bytes(64)})],
+              archives)
     assert bin_dir.is_dir()
     with env.service.library.locked():  # the library's version stamp exists before the hashes
         pass
@@ -254,6 +257,17 @@ def test_each_error_is_a_readable_r_error_and_the_library_is_unchanged(qtbot, en
     error = err[err.find("Error: "):]
     assert err.find("Error: ") >= 0 and ERRORS[name].lower() in error.lower(), err
     assert tree_hash(env.library) == before
+
+
+def test_a_plan_installs_whole_or_not_at_all(qtbot, env: Env, broken_repo: RepoServer) -> None:
+    """elfdep's dependency goodleaf is planned first and is fine; elfdep itself is refused:
+    neither is installed (the library is byte-for-byte as it was)."""
+    before = tree_hash(env.library)
+    out, err = env.run(qtbot, f'install.packages("elfdep", repos = "{broken_repo.url}")')
+    assert "Error: " in err and "elfdep" in err and "compiled code" in err.lower(), err
+    assert "trying goodleaf" in err  # it was in the plan
+    assert tree_hash(env.library) == before
+    assert not (env.library / "goodleaf").exists()
 
 
 def test_a_checksum_mismatch_is_refused(qtbot, env: Env) -> None:

@@ -17,6 +17,7 @@ is read, by LocalServer):
   {"op": "old", "repos"?}                           → {"packages": [{package, installed, available, source, kind}]}
   {"op": "plan", "pkgs": [..], "dependencies"?, "repos"?}  → {"plan": [item], "sources"}
   {"op": "install_one", "package", "version", "source", "repos"?}  → {"installed": installed}
+  {"op": "install_items", "packages", "versions", "sources", "repos"?}  → {"installed": [installed]}
   {"op": "install", "pkgs": [..], "dependencies"?, "repos"?}  → {"plan", "installed": [..]}
   {"op": "stage_source", "package", "version", "source", "repos"?}
         → {"stage": {"stage", "package", "version", "source_dir", "out_dir"}}
@@ -205,6 +206,22 @@ class PackagesRoute:
         done = service.install([item], self._report)
         self._notify([item.name])
         return {"installed": done[0].as_json()}
+
+    def _op_install_items(self, request: dict) -> dict[str, Any]:
+        """A plan R holds (binaries only), installed all or nothing: one bad archive late in a
+        plan leaves the library as it was, dependencies included."""
+        service = self._service(request)
+        names, versions, sources = (request.get(k) for k in ("packages", "versions", "sources"))
+        if not (isinstance(names, list) and isinstance(versions, list) and isinstance(sources, list)
+                and 0 < len(names) == len(versions) == len(sources)):
+            raise BadRequest("packages, versions and sources must be lists of one length")
+        items = [self._item(service, {"package": n, "version": v, "source": s})
+                 for n, v, s in zip(names, versions, sources)]
+        if any(item.kind == SOURCE for item in items):
+            raise BadRequest("source packages are built one by one (op fetch_source)")
+        done = service.install(items, self._report)
+        self._notify([item.name for item in items])
+        return {"installed": [p.as_json() for p in done]}
 
     def _op_install(self, request: dict) -> dict[str, Any]:
         service = self._service(request)
