@@ -47,6 +47,9 @@ BUILD_VENV := build/venv
 BUILD_PY   := $(BUILD_VENV)/bin/python
 BUILD_STAMP := $(BUILD_VENV)/.installed
 BUNDLE     := dist/webr-desktop
+# SEED_REPO=DIR: a repository from `webr-desktop packages seed NAMES --to DIR`, shipped inside
+# the bundle as an offline package source that comes first (empty: none).
+SEED_REPO  ?=
 
 $(BUILD_STAMP): installer/requirements.txt
 	$(PYTHON) -m venv $(BUILD_VENV)
@@ -57,7 +60,8 @@ $(BUILD_STAMP): installer/requirements.txt
 # PYTHONPATH unset: a checkout on it would shadow the installed package (and its resources).
 bundle: runtime $(BUILD_STAMP)
 	$(BUILD_PY) -m pip install --quiet --no-deps --force-reinstall .
-	env -u PYTHONPATH WEBR_DESKTOP_RUNTIME_SRC=$(CURDIR)/wasm/dist $(BUILD_VENV)/bin/pyinstaller --noconfirm --clean \
+	env -u PYTHONPATH WEBR_DESKTOP_RUNTIME_SRC=$(CURDIR)/wasm/dist WEBR_DESKTOP_SEED_REPO=$(SEED_REPO) \
+		$(BUILD_VENV)/bin/pyinstaller --noconfirm --clean \
 		--log-level WARN --distpath dist --workpath build/pyinstaller installer/webr-desktop.spec
 	$(BUNDLE)/webr-desktop fetch-runtime --check
 

@@ -289,3 +289,28 @@ def test_a_download_that_breaks_off_is_a_clear_error(tmp_path: Path, repo: RepoS
     assert tree_hash(svc.library.root.parent) == before
     assert not list((tmp_path / "svc" / "cache" / "archives").glob("b_*"))
     assert not list((tmp_path / "svc" / "cache" / "archives").glob(".download-*"))
+
+
+def test_a_repository_an_installer_ships_is_the_first_source_offline(tmp_path: Path, repo: RepoServer,
+                                                                   monkeypatch) -> None:
+    """make installer SEED_REPO=DIR puts a seeded repository in the bundle (_packages): a new
+    user's sources start with it, so its packages install with no network at all."""
+    from webr_desktop.core import paths
+    from webr_desktop.core.packages.service import PackageService
+    from webr_desktop.core.packages.sources import DEFAULT_REPO, SourceConfig, load_config
+
+    def offline_label(service: PackageService) -> str:
+        return service.statuses[0].source if service.statuses else ""
+
+    shipped = tmp_path / "bundle" / "_packages"
+    service_for(tmp_path, repo.url).seed(["a"], shipped)
+    repo.stop()
+    monkeypatch.setattr(paths, "bundled_packages_dir", lambda: shipped)
+    assert load_config(tmp_path / "no-config-yet.json") == [SourceConfig("local", str(shipped)),
+                                                            SourceConfig("repo", DEFAULT_REPO)]
+    offline = PackageService.from_config(config_file=tmp_path / "no-config-yet.json",
+                                         library_root=tmp_path / "user-lib", cache_root=tmp_path / "user-cache")
+    plan = offline.plan(["a"])
+    assert [i.name for i in plan] == ["c", "b", "a"] and {i.source for i in plan} == {offline_label(offline)}
+    offline.install(plan)
+    assert offline.library.versions() == {"a": "1.0", "b": "1.1", "c": "0.5"}

@@ -57,6 +57,12 @@ def bundled_runtime_dir() -> Path | None:
     return bundled if bundled.is_dir() else None
 
 
+def bundled_packages_dir() -> Path | None:
+    """A package repository an installer build ships (``make installer SEED_REPO=DIR``)."""
+    bundled = _PACKAGE_DIR / "_packages"
+    return bundled if bundled.is_dir() else None
+
+
 def default_runtime_dir(version: str) -> Path:
     """Where webR lives: env override, checkout's wasm/dist, the bundle's copy, or user data."""
     override = os.environ.get("WEBR_DESKTOP_RUNTIME")

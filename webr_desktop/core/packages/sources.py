@@ -27,6 +27,7 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from webr_desktop.core import paths
 from webr_desktop.core.atomic_file import write_atomic
 from webr_desktop.core.packages import dcf, scan, versions
 from webr_desktop.core.packages.model import BINARY, SOURCE, Candidate, IndexStatus
@@ -56,17 +57,25 @@ class SourceConfig:
             raise ValueError(f"a repository is an http(s) URL, not {self.location!r}")
 
 
+def default_sources(shipped: Path | None = None) -> list[SourceConfig]:
+    """What a new user starts with: the repository an installer shipped (offline, first), then
+    webR's repository."""
+    shipped = shipped if shipped is not None else paths.bundled_packages_dir()
+    first = [SourceConfig("local", str(shipped))] if shipped is not None else []
+    return [*first, SourceConfig("repo", DEFAULT_REPO)]
+
+
 def load_config(path: Path) -> list[SourceConfig]:
-    """The saved sources in order; webR's repository alone when nothing was saved."""
+    """The saved sources in order; the default ones when nothing was saved."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         return [SourceConfig(str(e["kind"]), str(e["location"]), bool(e.get("enabled", True)))
                 for e in data["sources"]]
     except FileNotFoundError:
-        return [SourceConfig("repo", DEFAULT_REPO)]
+        return default_sources()
     except (ValueError, KeyError, TypeError) as exc:
-        logger.warning("ignoring unreadable %s (%s): using webR's repository", path, exc)
-        return [SourceConfig("repo", DEFAULT_REPO)]
+        logger.warning("ignoring unreadable %s (%s): using the default sources", path, exc)
+        return default_sources()
 
 
 def save_config(path: Path, sources: list[SourceConfig]) -> None:
