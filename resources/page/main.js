@@ -55,10 +55,14 @@ async function main() {
   window.addEventListener('unhandledrejection', (ev) => console.error('unhandled:', errorText(ev.reason)));
 
   const isolated = self.crossOriginIsolated === true;
+  // ?mode=script (`webr-desktop run`): R non-interactive with --no-echo, as Rscript runs it;
+  // the script reaches R's REPL through stdin (resources/worker/script_stdin.js).
+  const script = new URLSearchParams(location.search).get('mode') === 'script';
   const webR = new WebR({
     baseUrl: new URL('../webr/', location.href).href,
     channelType: isolated ? ChannelType.SharedArrayBuffer : ChannelType.PostMessage,
-    interactive: true,
+    interactive: !script,
+    ...(script ? { RArgs: ['--no-echo', '--quiet'] } : {}),
   });
 
   bridge.sig_command.connect((json) => {

@@ -30,7 +30,7 @@ def run_headless(
     from webr_desktop.runtime.headless import ScriptRunner
 
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
-    services = start_services(info, network=network)
+    services = start_services(info, network=network, script=True)
     _wait_for_network(services.network)  # R boots meanwhile; the script's first socket must work
     if mount is not None:
         services.project.sig_problem.connect(lambda text: err.write(f"webr-desktop run: {text}\n"))

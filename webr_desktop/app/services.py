@@ -171,11 +171,11 @@ def new_packages(session: RSession, server: LocalServer, info: RuntimeInfo,
 
 
 def start_services(info: RuntimeInfo, *, network: bool = True, policy: str = "all",
-                   allow: tuple[str, ...] = ()) -> Services:
+                   allow: tuple[str, ...] = (), script: bool = False) -> Services:
     """Start the loopback server, networking (unless ``network`` is False) and an R session
-    (the Qt app must exist)."""
+    (the Qt app must exist). ``script``: R non-interactive, reading a script as Rscript does."""
     server = start_server(info)
-    session = new_session(server.url(PAGE_PATH), server.blobs)
+    session = new_session(server.url(PAGE_PATH) + ("?mode=script" if script else ""), server.blobs)
     project = new_project(session, server)  # before start: it re-mounts on every sig_started
     proxy, downloads = new_network(session, server, policy, allow)
     packages, package_service = new_packages(session, server, info, network=proxy)  # before start: it sets up every R start

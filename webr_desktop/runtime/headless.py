@@ -1,7 +1,8 @@
 """Run R source with no window, like Rscript: ``webr-desktop run FILE.R`` / ``run -e EXPR``.
 
 R's stdout goes to our stdout and R's stderr to our stderr as it is produced; the exit status
-is 0 on success and 1 when R signalled an error (the R tools' ``.wd.run_text`` stops there).
+is R's: 0 at the end of the script, 1 after an error ("Execution halted"), ``quit(status =)``'s,
+and 2 when the runtime itself failed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import TextIO
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from webr_desktop.core import paths
+from webr_desktop.core.messages import Message
 from webr_desktop.core.plot_export import ExportSpec, export_call
 from webr_desktop.core.rcode import r_string
 from webr_desktop.runtime.session import RSession, SessionState
@@ -19,6 +22,7 @@ from webr_desktop.runtime.session import RSession, SessionState
 EXIT_OK = 0
 EXIT_R_ERROR = 1
 EXIT_RUNTIME_FAILURE = 2
+EOF_MARK = "\u0004"  # end of input for R (resources/worker/script_stdin.js)
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,15 @@ class PlotOutput:
 
 
 class ScriptRunner(QObject):
-    """Feeds one script to a session and reports its exit status."""
+    """Feeds one script to a non-interactive session (``start_services(script=True)``) and
+    reports its exit status.
+
+    R reads the script from stdin through its own REPL, as Rscript does (see
+    resources/worker/script_stdin.js): every top-level expression runs in R's top-level
+    context, and R itself prints errors ("Execution halted"), warnings and values. When R
+    ends (end of input, an error, ``quit(status =)``) its exit finalizer posts
+    ``wd-script-exit`` and keeps serving evals, so the plots made before are still exported.
+    """
 
     sig_finished = Signal(int)
 
@@ -54,6 +66,7 @@ class ScriptRunner(QObject):
         self._phase = "starting"
         session.sig_output_received.connect(self._on_session_output)
         session.sig_prompt_shown.connect(self._on_session_prompt)
+        session.sig_message_received.connect(self._on_session_message)
         session.sig_start_failed.connect(self._on_session_failure)
         session.sig_crashed.connect(self._on_session_failure)
         session.sig_closed.connect(self._on_session_closed)
@@ -69,35 +82,31 @@ class ScriptRunner(QObject):
         self._stdout.flush()
         self._stderr.flush()
 
-    def _on_session_prompt(self, prompt: str) -> None:
-        if self._phase == "starting":
-            self._phase = "loading"
-            # The source goes in by eval: webR's console reads at most 4096 bytes per line,
-            # so a longer script sent as console input would leave R waiting for the rest.
-            request = self._session.eval(
-                f'assign(".wd.script", {r_string(self._source)}, "tools:webr_desktop"); NULL'
-            )
-            request.sig_finished.connect(self._on_source_loaded)
-            request.sig_failed.connect(self._on_session_failure)
-        elif self._phase == "running" and prompt.startswith(">"):
-            self._phase = "status"
-            request = self._session.eval('get(".wd.status", "tools:webr_desktop")')
-            request.sig_finished.connect(self._on_status)
-            request.sig_failed.connect(self._on_session_failure)
-        elif self._phase == "running":
-            # readline() and friends: a script run has no terminal, so input is empty
-            # (what Rscript's non-interactive readline() returns).
-            self._session.write_console("")
+    def _on_session_prompt(self, _prompt: str) -> None:
+        # webR's first console read is its interactive one (the only prompt R shows here).
+        if self._phase != "starting":
+            return
+        self._phase = "loading"
+        patch = (paths.resources_dir() / "worker" / "script_stdin.js").read_text(encoding="utf-8")
+        keep = "TRUE" if self._plots is not None else "FALSE"  # each recording becomes a file
+        request = self._session.eval(f".wd.script_begin({r_string(patch)}, keep_plots = {keep})")
+        request.sig_finished.connect(self._on_script_ready)
+        request.sig_failed.connect(self._on_session_failure)
 
-    def _on_source_loaded(self, _value: object) -> None:
+    def _on_script_ready(self, _value: object) -> None:
         self._phase = "running"
-        code = f'.wd.run_text(get(".wd.script", "tools:webr_desktop"), {r_string(self._filename)})'
-        if self._plots is not None:  # keep every recording: each one becomes a file
-            code = f".wd.plots$keep <- .Machine$integer.max; {code}"
-        self._session.write_console(code)
+        lines = self._source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        # "" answers the first (interactive) read; EOF_MARK is end of input for R.
+        self._session.send_input(["", *lines, EOF_MARK])
 
-    def _on_status(self, status: object) -> None:
-        self._status = EXIT_OK if status == 0 else EXIT_R_ERROR
+    def _on_session_message(self, msg: Message) -> None:
+        if msg.type != "wd-script-exit" or self._phase != "running":
+            return
+        data = msg.data if isinstance(msg.data, dict) else {}
+        status = data.get("status")
+        self._status = status if isinstance(status, int) and 0 <= status <= 255 else EXIT_R_ERROR
         if self._plots is None:
             self._finish(self._status)
             return

@@ -158,6 +158,16 @@ class RSession(QObject):
             return
         self._pump()
 
+    def send_input(self, lines: list[str]) -> None:
+        """Send lines to R's input queue at once, not one per prompt: a non-interactive R
+        (``webr-desktop run``) reads its script from stdin and shows no prompts."""
+        if self._bridge is None or self._info is None:
+            raise RuntimeError("R is not running")
+        self._state = SessionState.BUSY
+        self._set_busy(True)
+        for line in lines:
+            self._bridge.send("write", text=line)
+
     def eval(self, code: str) -> EvalRequest:
         """Evaluate R code outside the console; the JSON-able result arrives later.
 
