@@ -5,13 +5,37 @@
 # callbacks, and "Execution halted" with status 1 at the first error.
 local({
   tools <- as.environment("tools:webr_desktop")
-  tools$.wd.script_begin <- function(patch, keep_plots = FALSE) {
+  # A JSON array of app-made paths (no quotes or backslashes in them).
+  jsonlite_free_array <- function(x) {
+    if (!length(x)) "[]" else paste0("[", paste0('"', x, '"', collapse = ","), "]")
+  }
+  # plots: NULL, or list(fmt, ext, width_in, height_in, dpi) for `run --plots`. The plot
+  # files are written here, as R ends: after an error R can no longer serve the app's evals,
+  # but its worker still serves file reads while __wdScript.exit() waits.
+  tools$.wd.script_begin <- function(patch, plots = NULL) {
     webr::eval_js(patch)
-    if (keep_plots) .wd.plots$keep <- .Machine$integer.max
+    if (!is.null(plots)) .wd.plots$keep <- .Machine$integer.max
     tools$.wd.script <- TRUE
     reg.finalizer(tools, function(e) {
       status <- get0(".wd.quit_status", envir = tools, inherits = FALSE, ifnotfound = -1L)
-      webr::eval_js(sprintf("globalThis.__wdScript.exit(true, %d)", as.integer(status)))
+      files <- character()
+      if (!is.null(plots)) {
+        ids <- .wd.plot_ids()
+        for (i in seq_along(ids)) {
+          path <- sprintf("/tmp/.webr-desktop-plot-%d.%s", i, plots$ext)
+          ok <- tryCatch({
+            .wd.plot_export(ids[[i]], path, plots$fmt, plots$width_in, plots$height_in, plots$dpi)
+            TRUE
+          }, error = function(err) {
+            cat("webr-desktop: plot ", i, " could not be exported: ", conditionMessage(err), "\n",
+                sep = "", file = stderr())
+            FALSE
+          })
+          files <- c(files, if (ok) path else "")
+        }
+      }
+      webr::eval_js(sprintf("globalThis.__wdScript.exit(true, %d, %s)", as.integer(status),
+                            jsonlite_free_array(files)))
     }, onexit = TRUE)
     invisible(NULL)
   }

@@ -44,6 +44,12 @@ async function uploadBlob(bytes) {
 async function evalFile(webR, code) {
   const path = await evalToJson(webR, code);
   if (typeof path !== 'string') throw new Error('R did not return a file path');
+  return readFile(webR, path);
+}
+
+// The bytes of a file in webR's file system (removed after): served by the worker even when
+// R itself can no longer evaluate (`run`'s plot files, written as R ends).
+async function readFile(webR, path) {
   const bytes = await webR.FS.readFile(path);
   await webR.FS.unlink(path).catch(() => {});
   return { blob: await uploadBlob(bytes), size: bytes.length };
@@ -73,6 +79,12 @@ async function main() {
         break;
       case 'interrupt':
         webR.interrupt();
+        break;
+      case 'read_file':
+        readFile(webR, cmd.code).then(
+          (value) => deliver({ kind: 'reply', id: cmd.id, ok: true, value }),
+          (err) => deliver({ kind: 'reply', id: cmd.id, ok: false, error: errorText(err) }),
+        );
         break;
       case 'eval':
       case 'eval_file':

@@ -7,10 +7,11 @@
 // end of the script exactly as Rscript does. __wdScript.exit() is called by R's exit
 // finalizer (R_CleanUp: end of input, "Execution halted" after an error): it flushes R's
 // output, posts `wd-script-exit` with the status, and serves evals (the runner exports the
-// plots) until the runner sends EOF_MARK again; then R ends.
+// plots) until the runner sends RELEASE_MARK; then R ends.
 (() => {
   if (globalThis.__wdScript) return 0;
   const EOF_MARK = '\u0004';
+  const RELEASE_MARK = '\u0004\u0004';
   const stream = FS.getStream(0);
   const tty = stream && stream.tty;
   if (!tty) return 0;
@@ -50,6 +51,25 @@
       return b;
     },
   });
+  // R's halt after an error prints "Execution halted" last on stderr: it tells that exit
+  // (status 1) from the end of input, even when the error was met at the end of input.
+  const errTty = FS.getStream(2) && FS.getStream(2).tty;
+  let errLine = [];
+  let lastErrLine = '';
+  if (errTty) {
+    const putChar = errTty.ops.put_char;
+    errTty.ops = Object.assign({}, errTty.ops, {
+      put_char(t, val) {
+        if (val === null || val === 10) {
+          lastErrLine = String.fromCharCode(...errLine);
+          errLine = [];
+        } else if (errLine.length < 64) {
+          errLine.push(val);
+        }
+        return putChar(t, val);
+      },
+    });
+  }
   globalThis.__wdScript = {
     flush() {
       flush(1);
@@ -57,12 +77,14 @@
       return 0;
     },
     // status: quit(status =)'s, or -1: 0 after end of input, 1 after "Execution halted".
-    exit(wait, status) {
+    exit(wait, status, files = []) {
       flush(1);
       flush(2);
-      const code = Number.isInteger(status) && status >= 0 ? status : state.eof ? 0 : 1;
-      Module.webr.channel.write({ type: 'wd-script-exit', data: { status: code } });
-      if (wait) while (nextLine() !== EOF_MARK) { /* evals are served while we wait */ }
+      const halted = lastErrLine === 'Execution halted';
+      const code = Number.isInteger(status) && status >= 0 ? status : state.eof && !halted ? 0 : 1;
+      Module.webr.channel.write({ type: 'wd-script-exit', data: { status: code, files } });
+      // The script's unread lines (after an error) are dropped; RELEASE_MARK lets R end.
+      if (wait) while (nextLine() !== RELEASE_MARK) { /* evals and file reads are served */ }
       return 0;
     },
   };

@@ -32,7 +32,7 @@ def test_r_error_exits_1_with_the_message_on_stderr() -> None:
                   "-e", 'cat("not reached\\n")')
     assert result.returncode == 1
     assert result.stdout == "[1] 1 2 3\n"
-    assert result.stderr == "note\nError in f() : inner\n"
+    assert result.stderr == "note\nError in f() : inner\nExecution halted\n"  # as Rscript
 
 
 def test_run_file_with_warnings_readline_and_quit_status(tmp_path: Path) -> None:
@@ -49,8 +49,10 @@ def test_run_file_with_warnings_readline_and_quit_status(tmp_path: Path) -> None
     )
     result = _cli("run", str(script))
     assert result.returncode == 4
-    assert result.stdout == "got 0 chars\n[1] 7\n"
-    assert result.stderr == "Warning message:\ncareful\nWarning message:\nIn g() : in g\n"
+    # Non-interactive readline() shows its prompt and answers "" at once, as in Rscript.
+    assert result.stdout == "name? \ngot 0 chars\n[1] 7\n"
+    # R's own printer: a top-level warning's message ends with a space.
+    assert result.stderr == "Warning message:\ncareful \nWarning message:\nIn g() : in g\n"
 
 
 def test_a_long_script_runs_whole(tmp_path: Path) -> None:
@@ -61,6 +63,23 @@ def test_a_long_script_runs_whole(tmp_path: Path) -> None:
     result = _cli("run", str(script))
     assert result.returncode == 0, result.stderr
     assert result.stdout == "300 60 \n"
+
+
+def test_lines_over_4_kb_run_whole(tmp_path: Path) -> None:
+    # R's console reads 4096 bytes at a time: a longer line arrives in pieces and R's REPL
+    # joins them (a long vector, a long string, a long comment, spaces at top level).
+    script = tmp_path / "wide.R"
+    script.write_text(
+        "x <- c(" + ",".join(str(i) for i in range(3000)) + ")\n"
+        's <- "' + "a" * 6000 + '"\n'
+        "#" + "c" * 5000 + "\n"
+        "z <- 1 " + " " * 5000 + "+ 2; z\n"
+        'cat(length(x), nchar(s), "\\n")\n',
+        encoding="utf-8",
+    )
+    result = _cli("run", str(script))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[1] 3\n3000 6000 \n"
 
 
 def test_parse_error_exits_1() -> None:

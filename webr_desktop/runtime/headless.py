@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from webr_desktop.core import paths
 from webr_desktop.core.messages import Message
-from webr_desktop.core.plot_export import ExportSpec, export_call
+from webr_desktop.core.plot_export import ExportSpec
 from webr_desktop.core.rcode import r_string
 from webr_desktop.runtime.session import RSession, SessionState
 
@@ -55,7 +55,7 @@ class ScriptRunner(QObject):
     ) -> None:
         super().__init__(parent)
         self._plots = plots
-        self._plot_ids: list[int] = []
+        self._plot_files: list[str] = []
         self._plot_number = 0
         self._status = EXIT_OK
         self._session = session
@@ -88,8 +88,13 @@ class ScriptRunner(QObject):
             return
         self._phase = "loading"
         patch = (paths.resources_dir() / "worker" / "script_stdin.js").read_text(encoding="utf-8")
-        keep = "TRUE" if self._plots is not None else "FALSE"  # each recording becomes a file
-        request = self._session.eval(f".wd.script_begin({r_string(patch)}, keep_plots = {keep})")
+        plots = "NULL"
+        if self._plots is not None:  # every recording becomes a file, written as R ends
+            spec = self._plots.spec
+            plots = (f"list(fmt = {r_string(spec.fmt)}, ext = {r_string(spec.extension)}, "
+                     f"width_in = {float(spec.width_in)!r}, height_in = {float(spec.height_in)!r}, "
+                     f"dpi = {int(spec.dpi)}L)")
+        request = self._session.eval(f".wd.script_begin({r_string(patch)}, plots = {plots})")
         request.sig_finished.connect(self._on_script_ready)
         request.sig_failed.connect(self._on_session_failure)
 
@@ -107,19 +112,13 @@ class ScriptRunner(QObject):
         data = msg.data if isinstance(msg.data, dict) else {}
         status = data.get("status")
         self._status = status if isinstance(status, int) and 0 <= status <= 255 else EXIT_R_ERROR
+        files = data.get("files")
+        self._plot_files = [f if isinstance(f, str) else "" for f in files] if isinstance(files, list) else []
         if self._plots is None:
             self._finish(self._status)
             return
         self._phase = "plots"  # the plots made before an error are written too
-        request = self._session.eval(".wd.plot_ids()")
-        request.sig_finished.connect(self._on_plot_ids)
-        request.sig_failed.connect(self._on_session_failure)
-
-    def _on_plot_ids(self, ids: object) -> None:
-        values = ids if isinstance(ids, list) else [] if ids is None else [ids]
-        self._plot_ids = [int(i) for i in values if isinstance(i, int)]
         try:
-            assert self._plots is not None
             self._plots.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             self._stderr.write(f"webr-desktop: cannot create {self._plots.directory}: {exc}\n")
@@ -128,14 +127,17 @@ class ScriptRunner(QObject):
         self._write_next_plot()
 
     def _write_next_plot(self) -> None:
-        if not self._plot_ids:
+        if not self._plot_files:
             self._finish(self._status)
             return
         assert self._plots is not None
-        r_id = self._plot_ids.pop(0)
+        tmp = self._plot_files.pop(0)
         self._plot_number += 1
-        tmp = f"/tmp/.webr-desktop-plot-{self._plot_number}.{self._plots.spec.extension}"
-        request = self._session.eval_file(export_call(r_id, tmp, self._plots.spec))
+        if not tmp.startswith("/tmp/.webr-desktop-plot-"):  # R said why on stderr
+            self._status = EXIT_RUNTIME_FAILURE
+            self._write_next_plot()
+            return
+        request = self._session.read_file(tmp)
         request.sig_finished.connect(self._on_plot_bytes)
         request.sig_failed.connect(lambda err: self._on_plot_failed(err))
 

@@ -186,6 +186,13 @@ class RSession(QObject):
             raise RuntimeError("this session has no blob inbox for file results")
         return self._request("eval_file", code)
 
+    def read_file(self, path: str) -> EvalRequest:
+        """The bytes of a file in webR's file system (then removed), read by the worker
+        without evaluating R: works while R is ending (``webr-desktop run``'s plots)."""
+        if self._blobs is None:
+            raise RuntimeError("this session has no blob inbox for file results")
+        return self._request("read_file", path)
+
     def _request(self, op: str, code: str) -> EvalRequest:
         request = EvalRequest(self._next_id, code, op, self)
         self._next_id += 1
@@ -353,7 +360,7 @@ class RSession(QObject):
         if request is None:
             log.warning("reply for unknown request %d", reply.id)
             return
-        if reply.ok and request.op == "eval_file":
+        if reply.ok and request.op in ("eval_file", "read_file"):
             data = self._take_blob(reply.value)
             if data is None:
                 request.sig_failed.emit("the file's bytes did not arrive from the page")
