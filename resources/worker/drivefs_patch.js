@@ -25,6 +25,9 @@
 //    open streams (or to the next open of the node) and reaches the host at close, atomically.
 // 6. globalThis.__wdDriveEvict[mountPoint](): forget the nodes Emscripten cached for the
 //    mount, so files deleted, renamed or created on the host are seen by the next lookup.
+// 7. readlink: DRIVEFS answers EPERM, which R's realpath() (normalizePath(mustWork = TRUE),
+//    tools::file_path_as_absolute(), data()) reports as "Operation not permitted"; a host
+//    folder holds no links the worker could follow, so answer "not a link" (EINVAL).
 (function (mountPoint) {
   const CHUNK = 8 << 20; // bytes per ranged read (the server allows up to 16 MiB)
   const UP_CHUNK = 8 << 20; // bytes per upload piece
@@ -355,6 +358,10 @@
       if (Object.keys(known).length) stockSetattr(node, known);
     };
   }
+
+  nodeOps.readlink = function () {
+    throw new api.FS.ErrnoError(api.ERRNO_CODES.EINVAL);
+  };
 
   const mount = root.mount;
   (globalThis.__wdDriveEvict ??= {})[mountPoint] = () => {

@@ -172,6 +172,19 @@ def test_run_mount_sets_the_working_directory(tmp_path: Path) -> None:
     assert (work / "b.bin").read_bytes() == b"\x00\x01binary\xff"[::-1]
 
 
+def test_paths_in_a_mounted_folder_resolve(tmp_path: Path) -> None:
+    # R's realpath() asks for links: the mounted folder answers "not a link", not EPERM.
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "s.R").write_text("1\n", encoding="utf-8")
+    result = _cli("run", "--mount", str(work), "-e",
+                  'cat(normalizePath("s.R", mustWork = TRUE), tools::file_path_as_absolute("s.R"), '
+                  'Sys.readlink("s.R") == "", class(data()), sep = "\n")')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [str(work / "s.R"), str(work / "s.R"), "TRUE", "packageIQR"]
+    assert result.stderr == ""
+
+
 def test_run_mount_of_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     result = _cli("run", "--mount", str(tmp_path / "nope"), "-e", "1")
     assert result.returncode == 2
