@@ -1,0 +1,17 @@
+# Item 4: no frames of a runner are visible at top level.
+sys.nframe()
+length(sys.calls())
+sys.parent()
+identical(parent.frame(), globalenv())
+assign("made_here", 42, envir = parent.frame())
+made_here
+f <- function() sys.nframe()
+f()
+g <- function() sys.call()
+g()
+on.exit(cat("on.exit at top level\n"))
+cat("after on.exit\n")
+h <- function() parent.frame()
+identical(h(), globalenv())
+return(1)
+cat("not reached\n")

@@ -1,0 +1,10 @@
+# Item 9: the app's tools stay out of the way of ordinary code.
+search()
+conflicts()
+apropos("^q$")
+apropos("^View$")
+find("quit")
+find("download.file")
+environmentName(environment(q))
+environmentName(environment(url))
+exists("socketConnection")
