@@ -346,10 +346,7 @@ local({
   }
   print_help <- function(x, ...) {
     topic <- attr(x, "topic")
-    if (!length(x)) {
-      writeLines(not_found(topic), con = stderr())
-      return(invisible(x))
-    }
+    if (!length(x)) return(st$print_help(x, ...)) # R's own words, on stdout, with its listing
     paths <- as.character(x)
     if (isTRUE(st$app)) post(function() topic_page(topic, paths)) else text_help(topic, paths)
     invisible(x)
@@ -367,6 +364,7 @@ local({
     invisible(x)
   }
   st$print_package_info <- getS3method("print", "packageInfo")
+  st$print_help <- get("print.help_files_with_topic", envir = asNamespace("utils")) # not the registry: ours
 
   # HelpService calls this at every R start: from then on, help goes to its pane.
   tools$.wd.help_attach <- function() {

@@ -133,12 +133,21 @@ def test_missing_topic_prints_r_message_and_no_page(qtbot, shared: RDriver, serv
     shown = service.current
     mark = shared.mark()
     shared.run(qtbot, "?no_such_topic_anywhere")
-    assert shared.text(mark, "stderr")[:2] == [
+    assert shared.text(mark, "stdout")[:2] == [  # R prints it on stdout
         "No documentation for ‘no_such_topic_anywhere’ in specified packages and libraries:",
         "you could try ‘??no_such_topic_anywhere’",
     ]
     assert shared.eval(qtbot, ".wd.help$last") == before  # nothing was posted
     assert service.current == shown
+
+
+def test_topic_of_an_unattached_package_gets_r_listing(qtbot, shared: RDriver) -> None:
+    # R's own print method answers when no loaded package has the topic (issue 19, item 6).
+    mark = shared.mark()
+    shared.run(qtbot, 'help("bs")')
+    out = shared.text(mark, "stdout")
+    assert out and "bs" in out[0], out
+    assert shared.text(mark, "stderr") == []
 
 
 def test_example_runs_at_the_console(qtbot, shared: RDriver) -> None:
