@@ -41,6 +41,11 @@ local({
     ))
   }
 
+  # R's own functions, taken now: unmask.R puts the app's versions in their place.
+  r_download.file <- utils::download.file
+  r_url <- base::url
+  r_socketConnection <- base::socketConnection
+
   # base::socketConnection with clear errors: networking off, or refused by the policy.
   tools$socketConnection <- function(host = "localhost", port, server = FALSE, blocking = FALSE,
                                      open = "a+", encoding = getOption("encoding"),
@@ -52,7 +57,7 @@ local({
       webr::eval_js(sprintf("globalThis.__wdNet.connectTimeoutMs = %.0f; 0", ms))
       on.exit(webr::eval_js(sprintf("globalThis.__wdNet.connectTimeoutMs = %.0f; 0",
                                     1000 * as.numeric(getOption("timeout", 60)))), add = TRUE)
-      con <- base::socketConnection(host, port, server, blocking, open, encoding, timeout, options)
+      con <- r_socketConnection(host, port, server, blocking, open, encoding, timeout, options)
       if (!server) {
         webr::eval_js(sprintf("globalThis.__wdNet.tag(%d, %.0f)", as.integer(con), if (isTRUE(blocking)) ms else 0))
       }
@@ -123,7 +128,7 @@ local({
   tools$download.file <- function(url, destfile, method, quiet = FALSE, mode = "w", cacheOK = TRUE,
                                   extra = getOption("download.file.extra"), headers = NULL, ...) {
     if (!is_web(url) || !nzchar(state$fetch_url)) {
-      return(utils::download.file(url, destfile, method, quiet, mode, cacheOK, extra, headers, ...))
+      return(r_download.file(url, destfile, method, quiet, mode, cacheOK, extra, headers, ...))
     }
     fetch_to(url, normalizePath(destfile, mustWork = FALSE), headers, quiet)
     invisible(0L)
@@ -133,7 +138,7 @@ local({
   tools$url <- function(description, open = "", blocking = TRUE, encoding = getOption("encoding"),
                         method = getOption("url.method", "default"), headers = NULL) {
     if (!is_web(description) || !nzchar(state$fetch_url) || grepl("w|a", open)) {
-      return(base::url(description, open, blocking, encoding, method, headers))
+      return(r_url(description, open, blocking, encoding, method, headers))
     }
     tmp <- tempfile("url-")
     fetch_to(description, tmp, headers)

@@ -61,7 +61,8 @@ def check_runtime_or_report(err: TextIO) -> RuntimeInfo | None:
 def _r_setup_code(resources: Path) -> str:
     """R code run at every R start: the app's R tools and the worker-side patches."""
     first = ["tools.R", "plots.R"]  # the others build on these
-    names = first + sorted(p.name for p in (resources / "R").glob("*.R") if p.name not in first)
+    last = ["unmask.R"]  # moves the app's versions of R functions into R's own namespaces
+    names = first + sorted(p.name for p in (resources / "R").glob("*.R") if p.name not in first + last) + last
     r_files = [(resources / "R" / name).read_text(encoding="utf-8") for name in names]
     worker_names = ("event_channel.js", "flush_at_prompt.js")  # the channel mend first: it serves all R
     worker = [(resources / "worker" / name).read_text(encoding="utf-8") for name in worker_names]
