@@ -17,8 +17,11 @@ function errorText(err) {
   return err && err.message ? err.message : String(err);
 }
 
+// captureStreams off: webR's capture sinks the message stream and then resets it to stderr,
+// which would undo a message sink the user set (sink(con, type = "message")). The app's evals
+// print nothing; their errors, warnings and messages are still caught as conditions.
 async function evalToJson(webR, code) {
-  const obj = await webR.evalR(code);
+  const obj = await webR.evalR(code, { captureStreams: false });
   try {
     return toPlainValue(await obj.toJs());
   } finally {

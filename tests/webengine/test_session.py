@@ -76,6 +76,18 @@ def test_eval_returns_json_able_values(shared, qtbot) -> None:
     assert shared.eval(qtbot, "c(1, Inf, NaN)") == [1, None, None]
 
 
+def test_a_message_sink_survives_the_apps_evals(shared, qtbot) -> None:
+    # webR's output capture reset the message sink to stderr after every app eval (issue 19).
+    shared.run(qtbot, 'zz <- textConnection("msgs", "w"); sink(zz, type = "message")')
+    assert shared.eval(qtbot, "1 + 1") == 2
+    assert shared.eval(qtbot, 'message("from an app eval"); 3') == 3
+    mark = shared.mark()
+    shared.run(qtbot, 'message("to the sink")')
+    assert shared.text(mark, "stderr") == []
+    shared.run(qtbot, 'sink(type = "message"); close(zz); cat(msgs, sep = "\\n")')
+    assert shared.text(mark, "stdout") == ["to the sink"]
+
+
 def test_eval_error_fails_the_request(shared, qtbot) -> None:
     request = shared.session.eval('stop("nope")')
     with qtbot.waitSignal(request.sig_failed, timeout=10_000) as blocker:
