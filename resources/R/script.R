@@ -14,7 +14,13 @@ local({
   # but its worker still serves file reads while __wdScript.exit() waits.
   tools$.wd.script_begin <- function(patch, plots = NULL) {
     webr::eval_js(patch)
-    if (!is.null(plots)) .wd.plots$keep <- .Machine$integer.max
+    if (!is.null(plots)) {
+      .wd.plots$keep <- .Machine$integer.max
+    } else {
+      # No plots wanted: R's own default device, as Rscript (Rplots.pdf in the working
+      # directory), not webR's canvas (slow, and its memory is never freed: issue 19 item 10).
+      options(device = grDevices::pdf)
+    }
     tools$.wd.script <- TRUE
     reg.finalizer(tools, function(e) {
       status <- get0(".wd.quit_status", envir = tools, inherits = FALSE, ifnotfound = -1L)
