@@ -346,7 +346,8 @@ local({
   }
   print_help <- function(x, ...) {
     topic <- attr(x, "topic")
-    if (!length(x)) return(st$print_help(x, ...)) # R's own words, on stdout, with its listing
+    # R's own words on stdout: no documentation, or (try.all.packages) the packages that have it
+    if (!length(x) || isTRUE(attr(x, "tried_all_packages"))) return(st$print_help(x, ...))
     paths <- as.character(x)
     if (isTRUE(st$app)) post(function() topic_page(topic, paths)) else text_help(topic, paths)
     invisible(x)

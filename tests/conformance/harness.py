@@ -57,7 +57,7 @@ def run_app(script: Path, cwd: Path) -> Result:
 
 _NORMALISE = [
     (re.compile(r"/tmp/Rtmp[A-Za-z0-9]+"), "<TMPDIR>"),
-    (re.compile(r"/tmp/(Rtmp)?[A-Za-z0-9]*file[0-9a-f]+"), "<TMPFILE>"),
+    (re.compile(r"(<TMPDIR>/[A-Za-z_.-]*?)[0-9a-f]{6,}"), r"\1<HEX>"),  # tempfile() names
     (re.compile(r"0x[0-9a-f]{4,}"), "<ADDR>"),
 ]
 
@@ -76,6 +76,7 @@ class Allowed:
     stream: str
     match: re.Pattern[str]
     reason: str
+    side: str  # "app", "raw" or "" (either): which output has the line
 
 
 def load_allow_list(path: Path = HERE / "allow.json") -> list[Allowed]:
@@ -86,7 +87,9 @@ def load_allow_list(path: Path = HERE / "allow.json") -> list[Allowed]:
             raise ValueError(f"allow-list entry without a reason: {e}")
         if e["stream"] not in ("stdout", "stderr", "status"):
             raise ValueError(f"allow-list entry with an unknown stream: {e}")
-        out.append(Allowed(e["case"], e["stream"], re.compile(e.get("match", "")), e["reason"]))
+        if e.get("side", "") not in ("", "app", "raw"):
+            raise ValueError(f"allow-list entry with an unknown side: {e}")
+        out.append(Allowed(e["case"], e["stream"], re.compile(e.get("match", "")), e["reason"], e.get("side", "")))
     return out
 
 
@@ -106,7 +109,8 @@ def differences(case: str, app: Result, raw: Result, allowed: list[Allowed],
         for d in difflib.unified_diff(r_lines, a_lines, "raw", "app", n=0, lineterm=""):
             if d.startswith(("---", "+++", "@@")):
                 continue
-            hits = [a for a in mine if a.stream == stream and a.match.search(d[1:])]
+            side = "app" if d[0] == "+" else "raw"
+            hits = [a for a in mine if a.stream == stream and a.side in ("", side) and a.match.search(d[1:])]
             text = f"{stream} {d}"
             (ok if hits else bad).append(text + (f"  [allowed: {hits[0].reason}]" if hits else ""))
     return bad, ok
