@@ -12,7 +12,7 @@ import pytest
 
 from tests.conformance import harness
 
-pytestmark = pytest.mark.webengine
+pytestmark = [pytest.mark.webengine, pytest.mark.timeout(900)]  # R's examples under load
 
 CASES = sorted((harness.HERE / "cases").glob("*.R"))
 BATCHES = harness.read_topics()
