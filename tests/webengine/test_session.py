@@ -88,6 +88,15 @@ def test_a_message_sink_survives_the_apps_evals(shared, qtbot) -> None:
     assert shared.text(mark, "stdout") == ["to the sink"]
 
 
+def test_the_apps_r_functions_mask_nothing(shared, qtbot) -> None:
+    # issue 19 item 9: the app's versions sit in R's own namespaces, not in front of them.
+    assert shared.eval(qtbot, "conflicts()") == ["body<-", "kronecker", "plot"]
+    assert shared.eval(qtbot, 'apropos("^q$")') == "q"
+    assert shared.eval(qtbot, 'c(find("View"), find("quit"), find("download.file"), find("url"))') == [
+        "package:utils", "package:base", "package:utils", "package:base"]
+    assert shared.eval(qtbot, "identical(utils::View, View) && identical(base::q, q)") is True
+
+
 def test_eval_error_fails_the_request(shared, qtbot) -> None:
     request = shared.session.eval('stop("nope")')
     with qtbot.waitSignal(request.sig_failed, timeout=10_000) as blocker:
