@@ -67,7 +67,8 @@ def normalise(text: str, workdirs: tuple[str, ...] = ()) -> list[str]:
         text = pattern.sub(repl, text)
     for wd in workdirs:
         text = text.replace(wd, "<WORKDIR>")
-    return text.splitlines()
+    # Trailing blanks: R pads columns to the widest entry, and a temporary path's length varies.
+    return [line.rstrip() for line in text.splitlines()]
 
 
 @dataclass(frozen=True)
