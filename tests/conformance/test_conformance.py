@@ -6,6 +6,7 @@ its reason in allow.json; nothing is skipped."""
 from __future__ import annotations
 
 import itertools
+import shutil
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ def _compare(case: str, script: Path, tmp_path: Path) -> None:
     app_dir, raw_dir = tmp_path / "app", tmp_path / "raw"
     app_dir.mkdir()
     raw_dir.mkdir()
+    # `run` works in the script's folder (Rplots.pdf lands there): a copy in a folder of its own.
+    script = Path(shutil.copy(script, app_dir / script.name))
     app = harness.run_app(script, app_dir)
     raw = harness.run_raw(script, raw_dir)
     # The app's R works in the folder it was started in (mounted); raw webR in its home.
