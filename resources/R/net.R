@@ -45,6 +45,9 @@ local({
   r_download.file <- utils::download.file
   r_url <- base::url
   r_socketConnection <- base::socketConnection
+  r_readBin <- base::readBin
+  r_readLines <- base::readLines
+  r_readChar <- base::readChar
 
   # base::socketConnection with clear errors: networking off, or refused by the policy.
   tools$socketConnection <- function(host = "localhost", port, server = FALSE, blocking = FALSE,
@@ -81,17 +84,17 @@ local({
     }
   }
   tools$readBin <- function(con, what, n = 1L, size = NA_integer_, signed = TRUE, endian = .Platform$endian) {
-    res <- base::readBin(con, what, n, size, signed, endian)
+    res <- r_readBin(con, what, n, size, signed, endian)
     if (!length(res) && n > 0) reset_check(con)
     res
   }
   tools$readLines <- function(con = stdin(), n = -1L, ok = TRUE, warn = TRUE, encoding = "unknown", skipNul = FALSE) {
-    res <- base::readLines(con, n, ok, warn, encoding, skipNul)
+    res <- r_readLines(con, n, ok, warn, encoding, skipNul)
     if (n < 0L || length(res) < n) reset_check(con)
     res
   }
   tools$readChar <- function(con, nchars, useBytes = FALSE) {
-    res <- base::readChar(con, nchars, useBytes)
+    res <- r_readChar(con, nchars, useBytes)
     if (!length(res) || !all(nzchar(res))) reset_check(con)
     res
   }

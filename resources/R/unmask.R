@@ -1,5 +1,5 @@
 # Runs last at every R start. The app's versions of a few R functions (quit/q, View,
-# download.file, url, socketConnection) replace R's own in R's own namespace and package
+# download.file, url, socketConnection, readBin/readLines/readChar) replace R's own in R's own namespace and package
 # environment, as R allows, instead of masking them from tools:webr_desktop: search() still
 # lists tools:webr_desktop (the app's internal .wd.* helpers live there: the one documented
 # difference from R), but conflicts(), apropos() and find() look as in R, and utils::View()
@@ -7,6 +7,7 @@
 local({
   tools <- as.environment("tools:webr_desktop")
   homes <- c(q = "base", quit = "base", url = "base", socketConnection = "base",
+             readBin = "base", readLines = "base", readChar = "base",
              download.file = "utils", View = "utils")
   orig <- if (is.environment(tools$.wd.orig)) tools$.wd.orig else new.env()
   for (name in names(homes)) {
