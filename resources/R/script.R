@@ -14,6 +14,9 @@ local({
   # but its worker still serves file reads while __wdScript.exit() waits.
   tools$.wd.script_begin <- function(patch, plots = NULL) {
     webr::eval_js(patch)
+    # As Rscript: no error handler, so R halts at the first error ("Execution halted",
+    # status 1). The GUI's handler (packages_missing.R: an install offer) is not for scripts.
+    options(error = NULL)
     if (!is.null(plots)) {
       .wd.plots$keep <- .Machine$integer.max
     } else {
