@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from tests.webengine.driver import INTERRUPT_TIMEOUT
 from webr_desktop.runtime.session import SessionState
 
@@ -137,31 +139,39 @@ def test_interrupt_during_c_code_does_not_swallow_next_line(shared, qtbot) -> No
     # that is where stock webR drops the next input line (DESIGN.md section 2).
     guard = shared.session._interrupt_guard
     shared.run(qtbot, "m0 <- matrix(runif(1.44e6), 1200)")
-    mark = shared.mark()
-    shared.session.write_console("cat('in-c\\n'); m <- crossprod(m0); cat('c-done\\n')")
-    qtbot.waitUntil(lambda: ("stdout", "in-c") in shared.events[mark:], timeout=10_000)
-    # The guard that releases held input must start at the prompt, not at interrupt(): C code
-    # can outlast any guard. Checked on the timer itself while R is still in C, rather than
-    # with a guard shorter than the C call, which raced webR's interrupt poll under load.
-    guard_while_busy: list[bool] = []
+    for _attempt in range(3):
+        # Under load R may still be in the evaluator (which polls) when the interrupt lands,
+        # not yet in crossprod(): then the line is simply interrupted, the case under test
+        # didn't happen, and it is tried again (3 times at most, it must happen once).
+        mark = shared.mark()
+        shared.session.write_console("cat('in-c\\n'); m <- crossprod(m0); cat('c-done\\n')")
+        qtbot.waitUntil(lambda: ("stdout", "in-c") in shared.events[mark:], timeout=10_000)
+        # The guard that releases held input must start at the prompt, not at interrupt(): C
+        # code can outlast any guard. Checked on the timer itself while R is still in C,
+        # rather than with a guard shorter than the C call, which raced webR's interrupt poll.
+        guard_while_busy: list[bool] = []
 
-    def on_output(_chunk) -> None:
-        if shared.session.state is SessionState.BUSY:
-            guard_while_busy.append(guard.isActive())
+        def on_output(_chunk) -> None:
+            if shared.session.state is SessionState.BUSY:
+                guard_while_busy.append(guard.isActive())
 
-    shared.session.sig_output_received.connect(on_output)
-    shared.session.interrupt()
-    assert not guard.isActive()
-    # C call: ~1 s quiet, 7 s at load average 5, 14.5 s with two CPU hogs (load average 9).
-    qtbot.waitUntil(lambda: shared.session.state is SessionState.IDLE, timeout=60_000)
-    shared.session.sig_output_received.disconnect(on_output)
-    assert guard_while_busy and not any(guard_while_busy)  # 'c-done' came with no guard running
+        shared.session.sig_output_received.connect(on_output)
+        shared.session.interrupt()
+        assert not guard.isActive()
+        # C call: ~1 s quiet, 7 s at load average 5, 14.5 s with two CPU hogs (load average 9).
+        qtbot.waitUntil(lambda: shared.session.state is SessionState.IDLE, timeout=60_000)
+        shared.session.sig_output_received.disconnect(on_output)
+        assert not any(guard_while_busy)  # no guard ran while R was busy
+        if ("stdout", "c-done") in shared.events[mark:]:
+            break
+        qtbot.waitUntil(lambda: shared.session.state is SessionState.IDLE, timeout=10_000)
+    else:
+        pytest.fail("the interrupt never landed while R was in C code (3 attempts)")
     after = shared.mark()
     shared.session.write_console("cat('after-interrupt\\n')")  # typed as soon as the prompt is back
     # The C code ran to its end, and R handled the interrupt only at the prompt: the case
     # under test (an empty stderr line after the prompt, then R prompts again).
     qtbot.waitUntil(lambda: ("stderr", "") in shared.events[after:], timeout=10_000)
-    assert ("stdout", "c-done") in shared.events[mark:after]
     qtbot.waitUntil(lambda: ("stdout", "after-interrupt") in shared.events[after:], timeout=10_000)
     qtbot.waitUntil(lambda: shared.session.state is SessionState.IDLE, timeout=10_000)
     assert shared.run(qtbot, "3+4") == [("stdout", "[1] 7")]
