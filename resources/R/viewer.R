@@ -101,5 +101,25 @@ local({
   }
 
   options(viewer = tools$.wd.viewer, browser = tools$.wd.browse_url)
+
+  # webR can't run R's dynamic help server, and R's print methods for vignette() and
+  # browseVignettes() ask it first ("cannot listen to TCP port"). Told it is disabled, they
+  # fall back to the files themselves, which browseURL() shows in the Viewer.
+  without_httpd <- function(method) {
+    force(method)
+    function(x, ...) {
+      old <- Sys.getenv("R_DISABLE_HTTPD", unset = NA)
+      Sys.setenv(R_DISABLE_HTTPD = "1")
+      on.exit(if (is.na(old)) Sys.unsetenv("R_DISABLE_HTTPD") else Sys.setenv(R_DISABLE_HTTPD = old))
+      withCallingHandlers(method(x, ...), warning = function(w) {
+        if (grepl("R_DISABLE_HTTPD", conditionMessage(w), fixed = TRUE)) invokeRestart("muffleWarning")
+      })
+    }
+  }
+  utils_ns <- asNamespace("utils")
+  for (cls in c("vignette", "browseVignettes")) {
+    method <- get(paste0("print.", cls), envir = utils_ns)
+    registerS3method("print", cls, without_httpd(method), envir = utils_ns)
+  }
 })
 invisible(NULL)

@@ -152,3 +152,24 @@ def test_with_networking_off_a_page_reaches_only_its_own_site(shared, qtbot, win
         out = "document.getElementById('out').textContent"
         qtbot.waitUntil(lambda: js(qtbot, window.viewer, out) != "waiting", timeout=10_000)
         assert js(qtbot, window.viewer, out) == "blocked" and seen == []
+
+
+def test_a_package_vignette_opens_in_the_viewer(shared, qtbot, window, tmp_path: Path) -> None:
+    """vignette() of real CRAN code: Debian's r-cran-rstudioapi ships HTML vignettes."""
+    import shutil
+
+    from tests.fixtures.debian_r import AptUnavailable, package_trees
+
+    try:
+        tree = package_trees(("r-cran-rstudioapi",))["rstudioapi"]
+    except AptUnavailable as exc:
+        pytest.skip(str(exc))
+    shutil.copytree(tree, tmp_path / "vlib" / "rstudioapi")
+    submit(shared, qtbot, window.console, f'vlib <- file.path(tempdir(), "vlib"); dir.create(vlib); '
+                                          f'file.copy("{tmp_path}/vlib/rstudioapi", vlib, recursive = TRUE)')
+    show(shared, qtbot, window, 'vignette("dialogs", package = "rstudioapi", lib.loc = vlib)')
+    assert window.viewer.current_url().endswith("/dialogs.html")
+    assert "dialog" in js(qtbot, window.viewer, "document.body.innerText").lower()
+    show(shared, qtbot, window, 'browseVignettes("rstudioapi", lib.loc = vlib)')
+    text = js(qtbot, window.viewer, "document.body.innerText")
+    assert "Vignettes found by" in text and "File Dialogs" in text
