@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from webr_desktop.net.tokens import DestinationPolicy
+from webr_desktop.server.json_body import json_object
 from webr_desktop.server.fetch_http import FetchError, open_url
 
 FETCH_PATH = "api/fetch"
@@ -81,11 +82,8 @@ class FetchService:
         self._progress = progress
 
     def handle(self, body: bytes, headers: Mapping[str, str]) -> tuple[int, str, bytes]:
-        try:
-            request = json.loads(body)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            return _json({"error": "bad request"}, 400)
-        if not isinstance(request, dict):
+        request = json_object(body)
+        if request is None:
             return _json({"error": "bad request"}, 400)
         op = request.get("op")
         if op == "close":

@@ -22,6 +22,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from webr_desktop.server.json_body import json_object
+
 log = logging.getLogger(__name__)
 
 RSTUDIO_PATH = "api/rstudio"
@@ -126,11 +128,8 @@ class RStudioApiRoute:
         self.post: Callable[[ApiCall], None] | None = None
 
     def handle(self, body: bytes, headers: Mapping[str, str]) -> tuple[int, str, bytes]:
-        try:
-            request = json.loads(body)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            return _json({"error": "bad request"}, 400)
-        if not isinstance(request, dict):
+        request = json_object(body)
+        if request is None:
             return _json({"error": "bad request"}, 400)
         name = request.get("fn")
         if isinstance(name, list) and len(name) == 1:  # R sends every vector as an array
