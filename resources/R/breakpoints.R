@@ -14,9 +14,13 @@
 # source() makes a new srcfile environment each time, so a function whose srcfile is not the
 # one last handled is new. .wd.bp_status(gen) tells the app what changed (NULL if nothing).
 #
-# Top-level code (outside any function of the global environment) is reported as not placed:
-# R's browser stops only inside closures; RStudio reaches top-level lines with its own
-# debugSource(), which this app does not have (yet).
+# Top-level code (outside every function): RStudio stops there only when it sources the file
+# with its debugSource(). Here plain source() does it: while any file has breakpoints, base's
+# source() is a thin wrapper that, for a file with breakpoints on top-level statements, parses
+# it as source() would and evaluates it with source(exprs =), each such statement preceded by
+# a stop (R's browser in the environment source() evaluates in: the user sees the variables
+# made so far; Continue runs on to the next breakpoint). Any other call goes to R's own
+# source() unchanged, and without breakpoints R's own source() is back in place.
 local({
   tools <- as.environment("tools:webr_desktop")
   g <- globalenv()
@@ -25,6 +29,7 @@ local({
   st$text <- list()    # R path -> the file's lines as last read or sourced
   st$done <- list()    # function name -> list(sf, lines, traced): what was last placed in it
   st$status <- list()  # R path -> list of line statuses
+  st$parsed <- list()  # R path -> list(text, exprs): the last parse of its text
   st$gen <- 0L         # bumped when any status changes
   tools$.wd.bp_state <- st
 
@@ -182,6 +187,12 @@ local({
   }
 
   place <- function(name, x, lines) {
+    if (inherits(x$f, "functionWithTrace")) {
+      # trace(edit =) keeps a traced function as the "original" of the next trace: start
+      # from the untraced one, so clearing a line removes it and untrace() restores R's own.
+      suppressMessages(untrace(name, where = g))
+      x$f <- x$orig <- get(name, envir = g, inherits = FALSE)
+    }
     p <- plan(name, x, lines)
     traced <- FALSE
     if (length(p$paths)) {
@@ -198,11 +209,94 @@ local({
           if (s$state == "placed") status(s$line, "invalid", s$at, name, paste("trace() failed:", ok)) else s
         })
       }
-    } else if (inherits(x$f, "functionWithTrace")) {
-      suppressMessages(untrace(name, where = g))
     }
     st$done[[name]] <- list(sf = x$sf, lines = lines, traced = traced)
     p$statuses
+  }
+
+  is_fun_def <- function(e) {
+    is.call(e) && as.character(e[[1L]])[[1L]] %in% c("<-", "=", "<<-") && length(e) == 3L &&
+      is.call(e[[3L]]) && identical(e[[3L]][[1L]], as.name("function"))
+  }
+
+  # For each wanted line outside functions: the top-level statement R stops before
+  # (list(i, at)), from the file's text parsed as source() parses it.
+  toplevel_stops <- function(exprs, lines) {
+    srs <- attr(exprs, "srcref")
+    out <- list()
+    for (line in lines) {
+      for (i in seq_along(exprs)) {
+        sr <- srs[[i]]
+        if (line < sr[[1L]] || line > sr[[3L]]) next
+        if (!is_fun_def(exprs[[i]])) out[[as.character(line)]] <- list(i = i, at = sr[[1L]])
+        break
+      }
+    }
+    out
+  }
+
+  # The file's text parsed (for the statuses of top-level lines), cached while it is unchanged.
+  parse_text <- function(text, file) {
+    hit <- st$parsed[[file]]
+    if (!is.null(hit) && identical(hit$text, text)) return(hit$exprs)
+    exprs <- tryCatch(parse(text = text, srcfile = srcfilecopy(file, text), keep.source = TRUE),
+                      error = function(e) NULL)
+    st$parsed[[file]] <- list(text = text, exprs = exprs)
+    exprs
+  }
+
+  TOPLEVEL <- "R stops before this top-level statement when the file is sourced"
+
+  # source() while breakpoints exist: top-level stops for a file that has some.
+  tools$.wd.bp_source <- function(file, local = FALSE, ...) {
+    mc <- match.call(expand.dots = TRUE)
+    mc[[1L]] <- as.name(".wd.bp_source_orig")
+    if (isTRUE(local)) mc$local <- parent.frame()
+    exprs <- if (!missing(file) && is.character(file) && length(file) == 1L && is.null(mc$exprs) &&
+                 !isTRUE(mc$chdir) && !isFALSE(mc$keep.source)) toplevel_exprs(file) else NULL
+    if (!is.null(exprs)) {
+      mc$file <- NULL
+      mc$exprs <- exprs
+      if (is.null(mc$spaced)) mc$spaced <- TRUE
+    }
+    eval(mc, parent.frame())
+  }
+
+  toplevel_exprs <- function(file) {
+    path <- norm(if (startsWith(path.expand(file), "/")) file else file.path(getwd(), file))
+    want <- st$files[[path]]
+    if (!length(want) || !file.exists(file)) return(NULL)
+    text <- readLines(file, warn = FALSE)
+    sf <- srcfilecopy(file, text, file.mtime(file), isFile = TRUE)
+    exprs <- tryCatch(parse(text = text, srcfile = sf, keep.source = TRUE), error = function(e) NULL)
+    if (is.null(exprs)) return(NULL)  # R's own source() reports the syntax error
+    want <- want[vapply(want, function(n) n > length(text) || !nzchar(text_reason(text[[n]])), NA)]
+    stops <- toplevel_stops(exprs, want)
+    if (!length(stops)) return(NULL)
+    srs <- attr(exprs, "srcref")
+    for (i in unique(vapply(stops, function(x) x$i, 1L))) {
+      sr <- srs[[i]]
+      msg <- sprintf("debug at %s#%d: %s\n", file, as.integer(sr[[1L]]), as.character(sr)[[1L]])
+      stop_here <- bquote({
+        cat(.(msg))
+        browser()
+      })
+      block <- call("{", stop_here, exprs[[i]])
+      attr(block, "srcref") <- list(sr, sr, sr)
+      exprs[[i]] <- block
+    }
+    exprs
+  }
+
+  base_source <- get("source", envir = baseenv())
+  tools$.wd.bp_source_orig <- base_source
+  hook_source <- function(on) {
+    want <- if (on) tools$.wd.bp_source else base_source
+    if (identical(get("source", envir = baseenv()), want)) return(invisible())
+    locked <- bindingIsLocked("source", baseenv())
+    if (locked) unlockBinding("source", baseenv())
+    assign("source", want, envir = baseenv())
+    if (locked) lockBinding("source", baseenv())
   }
 
   # Re-place where needed; `force`: files whose wanted lines changed. Returns TRUE if any
@@ -239,18 +333,22 @@ local({
       seen <- list()
       for (name in names(mine)) for (s in per_fun[[name]]) seen[[as.character(s$line)]] <- s
       text <- st$text[[file]]
+      exprs <- if (length(text)) parse_text(text, file) else NULL
       new[[file]] <- lapply(st$files[[file]], function(line) {
         s <- seen[[as.character(line)]]
         if (!is.null(s)) return(s)
         why <- if (line <= length(text)) text_reason(text[[line]]) else ""
         if (nzchar(why)) return(status(line, "invalid", reason = why))
+        top <- if (!is.null(exprs)) toplevel_stops(exprs, line) else list()
+        if (length(top)) top <- top[[1L]]
+        if (length(top)) return(status(line, "placed", top$at, reason = TOPLEVEL))
         if (!length(mine)) {
           return(status(line, "pending",
-            reason = "not active yet: R places it when the file is sourced (inside a function)"))
+            reason = "not active yet: R places it when the file is sourced"))
         }
         status(line, "invalid", reason = paste(
-          "top-level code: R stops only inside functions defined in the global environment",
-          "(put browser() on this line to stop here when sourcing)"))
+          "not inside a function of the global environment that R knows from this file",
+          "(put browser() on the line to stop there)"))
       })
     }
     if (!identical(new, st$status)) {
@@ -270,12 +368,12 @@ local({
     lines <- sort(unique(as.integer(lines)))
     if (length(lines)) {
       st$files[[file]] <- lines
-      if (is.null(st$text[[file]])) {
-        st$text[[file]] <- tryCatch(readLines(file, warn = FALSE), error = function(e) character())
-      }
+      # The file as saved now (the app sends its lines after each save).
+      st$text[[file]] <- tryCatch(readLines(file, warn = FALSE), error = function(e) character())
     } else {
       st$files[[file]] <- NULL
     }
+    hook_source(length(st$files) > 0L)
     sync(force = file)
     c(file_status(file), gen = st$gen)
   }

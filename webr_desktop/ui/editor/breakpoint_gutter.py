@@ -8,6 +8,8 @@ class only draws them and turns the editor's toggle requests into LineMarks chan
 
 from __future__ import annotations
 
+import textwrap
+
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QPainter, QPen, QTextBlock
 from PySide6.QtWidgets import QToolTip
@@ -80,7 +82,8 @@ class BreakpointGutter(QObject):
             block = self.editor.block_at_y(event.pos().y())
             text = self.tooltip(block.blockNumber() + 1) if block.isValid() else ""
             if text:
-                QToolTip.showText(event.globalPos(), text, self.editor.gutter)
+                # Plain text (never read as HTML), wrapped so a long reason stays on screen.
+                QToolTip.showText(event.globalPos(), textwrap.fill(text, 64), self.editor.gutter)
             else:
                 QToolTip.hideText()
                 event.ignore()
