@@ -155,3 +155,11 @@ def test_marker_column_leaves_line_numbers_readable(qtbot):
     assert not editor.block_at_y(10_000).isValid()
     assert QPoint(0, 0) != gutter.tooltip_pos(1)
     assert DOT.red() > 180
+
+
+def test_statuses_from_r_are_checked_before_use():
+    good = {"line": 3, "state": "placed", "at": 2, "fun": "f", "reason": ""}
+    assert LineStatus.from_r(good) == LineStatus(3, "placed", 2, "f", "")
+    for bad in (None, "x", [], {"line": "three", "state": "placed"}, {"line": 3, "state": "evil"},
+                {"state": "placed"}, {"line": 3, "state": "placed", "at": []}):
+        assert LineStatus.from_r(bad) is None, bad

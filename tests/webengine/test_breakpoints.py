@@ -33,6 +33,7 @@ CALC = """calc <- function(x) {
 top <- 1
 """
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+ORIGINAL_SOURCE = 'identical(base::source, get(".wd.bp_source_orig", "tools:webr_desktop"))'
 TRACED = 'inherits(get0("{name}", globalenv()), "functionWithTrace")'
 # Where R is stopped: the srcref line of the call in the browsed function's frame that runs the
 # traced step (sys.calls() of this eval, which webR runs inside the browser's read of input).
@@ -230,3 +231,26 @@ def test_restart_r_forgets_traces_and_the_next_source_places_them_again(fresh, q
     assert fresh.session.prompt == "Browse[1]> "
     assert any(f"debug at {script}#3:" in t for _k, t in out), out
     fresh.run(qtbot, "Q")
+    # Without breakpoints, R's own source() is back (the wrapper exists only while some do).
+    _toggle(qtbot, editor, 3)
+    qtbot.waitUntil(lambda: fresh.eval(qtbot, ORIGINAL_SOURCE) is True, timeout=15_000)
+    assert fresh.eval(qtbot, TRACED.format(name="again")) is False
+
+
+def test_a_file_outside_the_project_folders_is_matched_through_its_tempdir_copy(shared, qtbot, tmp_path: Path,
+                                                                                 tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "away.R"  # not under any mounted folder
+    outside.write_text(CALC.replace("calc", "away"))
+    window, _console = _window(shared, qtbot, tmp_path)
+    editor, gutter = _open(window, qtbot, outside)
+    _toggle(qtbot, editor, 3)
+    qtbot.waitUntil(lambda: _state(gutter, 3) == "pending", timeout=15_000)
+    qtbot.keyClick(editor, Qt.Key.Key_Return, CTRL_SHIFT)  # sourced from a copy in R's tempdir()
+    qtbot.waitUntil(lambda: _state(gutter, 3) == "placed", timeout=30_000)
+    _idle(shared, qtbot)
+    out = shared.run(qtbot, "away(1)")
+    assert shared.session.prompt == "Browse[1]> "
+    assert any(t.startswith("debug at /tmp/") and t.endswith("away.R#3: z <- y * 2") for _k, t in out), out
+    shared.run(qtbot, "Q")
+    _toggle(qtbot, editor, 3)
+    qtbot.waitUntil(lambda: shared.eval(qtbot, TRACED.format(name="away")) is False, timeout=15_000)

@@ -34,17 +34,16 @@ class LineStatus:
 
     @classmethod
     def from_r(cls, value: object) -> LineStatus | None:
+        """A status from R's JSON, or None if it is not one (R's answers are checked, not trusted)."""
         if not isinstance(value, dict):
             return None
-        try:
-            line = int(value["line"])
-            at = int(value.get("at") or line)
-        except (KeyError, TypeError, ValueError):
+        line, at, state = value.get("line"), value.get("at", value.get("line")), value.get("state")
+        fun, reason = value.get("fun", ""), value.get("reason", "")
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in (line, at)):
             return None
-        state = value.get("state")
-        if state not in ("placed", "pending", "invalid"):
+        if state not in ("placed", "pending", "invalid") or not isinstance(fun, str) or not isinstance(reason, str):
             return None
-        return cls(line, state, at, str(value.get("fun") or ""), str(value.get("reason") or ""))
+        return cls(line, state, at, fun[:200], reason[:500])
 
     @property
     def placed(self) -> bool:
