@@ -272,6 +272,8 @@ local({
   }
 
   TOPLEVEL <- "R stops before this top-level statement when the file is sourced"
+  NOT_SOURCED <- "not active yet: R places it when the file is sourced"
+  CHANGED <- "not active yet: the file changed since R sourced it; R places it when it is sourced again"
 
   # source() while breakpoints exist: top-level stops for a file that has some.
   tools$.wd.bp_source <- function(file, local = FALSE, ...) {
@@ -349,10 +351,14 @@ local({
     per_fun <- list()
     for (name in names(funs)) {
       x <- funs[[name]]
-      if (!is.null(x$sf$lines)) st$text[[x$path]] <- x$sf$lines
+      if (!length(st$text[[x$path]]) && !is.null(x$sf$lines)) st$text[[x$path]] <- x$sf$lines
       sr <- x$sr
       wanted <- st$files[[x$path]]
-      lines <- wanted[wanted >= sr[[1L]] & wanted <= sr[[3L]]]
+      # The file changed on disk since R sourced this function: the editor's line numbers are
+      # the new file's, so nothing is placed in the old function (its lines are pending).
+      x$stale <- !is.null(x$sf$lines) && !identical(as.character(x$sf$lines), st$text[[x$path]])
+      funs[[name]]$stale <- x$stale
+      lines <- if (x$stale) integer() else wanted[wanted >= sr[[1L]] & wanted <= sr[[3L]]]
       prev <- st$done[[name]]
       same <- !is.null(prev) && identical(prev$sf, x$sf) && identical(prev$lines, lines) &&
         identical(prev$traced, inherits(x$f, "functionWithTrace")) && !(x$path %in% force)
@@ -374,13 +380,8 @@ local({
         top <- if (!is.null(exprs)) toplevel_stops(exprs, line) else list()
         if (length(top)) top <- top[[1L]]
         if (length(top)) return(status(line, "placed", top$at, reason = TOPLEVEL))
-        if (!length(mine)) {
-          return(status(line, "pending",
-            reason = "not active yet: R places it when the file is sourced"))
-        }
-        status(line, "invalid", reason = paste(
-          "not inside a function of the global environment that R knows from this file",
-          "(put browser() on the line to stop there)"))
+        changed <- any(vapply(mine, function(x) isTRUE(x$stale), NA))
+        status(line, "pending", reason = if (changed) CHANGED else NOT_SOURCED)
       })
     }
     if (!identical(new, st$status)) {

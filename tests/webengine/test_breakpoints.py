@@ -254,3 +254,31 @@ def test_a_file_outside_the_project_folders_is_matched_through_its_tempdir_copy(
     shared.run(qtbot, "Q")
     _toggle(qtbot, editor, 3)
     qtbot.waitUntil(lambda: shared.eval(qtbot, TRACED.format(name="away")) is False, timeout=15_000)
+
+
+def test_an_edited_and_saved_file_waits_for_its_next_source(shared, qtbot, tmp_path: Path):
+    script = tmp_path / "edit.R"
+    script.write_text(CALC.replace("calc", "edited"))
+    window, _console = _window(shared, qtbot, tmp_path)
+    editor, gutter = _open(window, qtbot, script)
+    _toggle(qtbot, editor, 3)
+    qtbot.keyClick(editor, Qt.Key.Key_Return, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: _state(gutter, 3) == "placed", timeout=30_000)
+    _idle(shared, qtbot)
+    # A line typed above and saved: the dot moves to line 4, R's function still has the old
+    # lines, so nothing is traced until the file is sourced again.
+    cursor = editor.textCursor()
+    cursor.setPosition(0)
+    cursor.insertText("# header\n")
+    assert gutter.marks.lines() == [4]
+    assert gutter.tooltip(4).startswith("Breakpoint: the file has unsaved changes")
+    assert window.editor.save(editor)
+    qtbot.waitUntil(lambda: _state(gutter, 4) == "pending", timeout=15_000)
+    assert "changed since R sourced it" in gutter.tooltip(4)
+    assert shared.eval(qtbot, TRACED.format(name="edited")) is False
+    qtbot.keyClick(editor, Qt.Key.Key_Return, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: _state(gutter, 4) == "placed", timeout=30_000)
+    _idle(shared, qtbot)
+    out = shared.run(qtbot, "edited(1)")
+    assert ("stdout", f"debug at {script}#4: z <- y * 2") in out, out
+    shared.run(qtbot, "Q")
