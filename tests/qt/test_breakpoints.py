@@ -112,7 +112,7 @@ def test_breakpoints_follow_inserted_and_deleted_lines(qtbot):
     block = doc.findBlockByNumber(3)
     cursor.setPosition(block.position())
     cursor.setPosition(block.next().position(), QTextCursor.MoveMode.KeepAnchor)
-    with qtbot.waitSignal(marks.sig_lines_changed):
+    with qtbot.waitSignal(marks.sig_lines_moved):
         cursor.removeSelectedText()
     assert marks.lines() == [5]
     # Joining a line onto the one above takes its breakpoint along; two merge into one.
@@ -163,3 +163,133 @@ def test_statuses_from_r_are_checked_before_use():
     for bad in (None, "x", [], {"line": "three", "state": "placed"}, {"line": 3, "state": "evil"},
                 {"state": "placed"}, {"line": 3, "state": "placed", "at": []}):
         assert LineStatus.from_r(bad) is None, bad
+
+
+# ---------------------------------------------------------------- the app's wiring, with fakes
+import re  # noqa: E402
+
+from PySide6.QtCore import QObject, QTimer, Signal  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
+
+from tests.qt.contract import assert_same_signals  # noqa: E402
+from webr_desktop.app.panes.breakpoints import add_breakpoints  # noqa: E402
+from webr_desktop.models.project import ProjectService  # noqa: E402
+from webr_desktop.runtime.session import EvalRequest, RSession  # noqa: E402
+from webr_desktop.ui.source.source_area import SourceArea  # noqa: E402
+
+
+class FakeSession(QObject):
+    """Answers .wd.bp_set as R does for a file never sourced (every line pending), later."""
+
+    sig_starting = Signal()
+    sig_started = Signal(object)
+    sig_start_failed = Signal(str)
+    sig_output_received = Signal(object)
+    sig_prompt_shown = Signal(str)
+    sig_command_finished = Signal()
+    sig_input_sent = Signal(str, str)
+    sig_busy_changed = Signal(bool)
+    sig_closed = Signal(int)
+    sig_crashed = Signal(str)
+    sig_notice = Signal(str)
+    sig_message_received = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.codes: list[str] = []
+
+    def eval(self, code: str) -> EvalRequest:
+        self.codes.append(code)
+        request = EvalRequest(len(self.codes), code, parent=self)
+        match = re.match(r'\.wd\.bp_set\("([^"]*)", (?:c\(([^)]*)\)|integer\(\))', code)
+        if match:
+            lines = [int(n.rstrip("L")) for n in (match.group(2) or "").split(", ") if n]
+            answer = {"file": match.group(1), "gen": len(self.codes), "lines": [
+                {"line": n, "state": "pending", "at": n, "fun": "", "reason": "not active yet"} for n in lines]}
+            QTimer.singleShot(0, lambda: request.sig_finished.emit(answer))
+        return request
+
+
+class FakeProject(QObject):
+    sig_folder_changed = Signal(object)
+    sig_working_dir_changed = Signal(str)
+    sig_problem = Signal(str)
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = root
+
+    def r_path(self, host: Path) -> str | None:
+        host = Path(host)
+        return "/mnt/proj/" + host.relative_to(self.root).as_posix() if host.is_relative_to(self.root) else None
+
+
+class FakeWindow(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[str] = []
+
+    def show_problem(self, text: str) -> None:
+        self.problems.append(text)
+
+
+def test_fakes_offer_the_real_signals():
+    assert_same_signals(FakeSession, RSession)
+    assert_same_signals(FakeProject, ProjectService)
+
+
+def _wired(qtbot, tmp_path: Path, settings: QSettings):
+    window, session, project = FakeWindow(), FakeSession(), FakeProject(tmp_path)
+    qtbot.addWidget(window)
+    area = SourceArea(parent=window)
+    service = add_breakpoints(window, session, project, settings, area)
+    area.window_ref = window  # the window owns the area: keep it alive with the test's reference
+    return area, session, service
+
+
+def test_the_wiring_saves_sends_waits_for_saves_and_follows_save_as(qtbot, tmp_path: Path):
+    ini = str(tmp_path / "settings.ini")
+    script = tmp_path / "w.R"
+    script.write_text(SCRIPT)
+    area, session, service = _wired(qtbot, tmp_path, QSettings(ini, QSettings.Format.IniFormat))
+    editor = area.editor.open_file(script)
+    gutter = editor.findChild(BreakpointGutter)
+    qtbot.keyClick(editor, Qt.Key.Key_F9)  # line 1
+    qtbot.waitUntil(lambda: gutter.status(1) is not None)
+    assert session.codes[-1] == '.wd.bp_set("/mnt/proj/w.R", c(1L))'
+    assert gutter.status(1).state == "pending" and not gutter.is_filled(1)
+
+    # Unsaved edits: saved in settings, not sent (R's file has the old lines) until the save.
+    sent = len(session.codes)
+    editor.textCursor().insertText("# top\n")
+    assert gutter.marks.lines() == [2] and gutter.tooltip(2) == UNSAVED
+    assert len(session.codes) == sent
+    assert area.editor.save(editor)
+    qtbot.waitUntil(lambda: gutter.status(2) is not None)
+    assert session.codes[-1] == '.wd.bp_set("/mnt/proj/w.R", c(2L))'
+
+    # Save As: the breakpoints follow the file; R drops the old name's.
+    other = tmp_path / "sub" / "v.R"
+    other.parent.mkdir()
+    assert area.editor.save_as(editor, other)
+    qtbot.waitUntil(lambda: '.wd.bp_set("/mnt/proj/sub/v.R", c(2L))' in session.codes)
+    assert '.wd.bp_set("/mnt/proj/w.R", integer())' in session.codes
+    settings = QSettings(ini, QSettings.Format.IniFormat)
+    assert BreakpointStore(settings).lines(other.resolve()) == [2]
+    assert BreakpointStore(settings).lines(script.resolve()) == []
+
+    # Reopened in a new area with a new QSettings (an app restart): the dot is back.
+    area2, session2, _ = _wired(qtbot, tmp_path, QSettings(ini, QSettings.Format.IniFormat))
+    editor2 = area2.editor.open_file(other)
+    assert editor2.findChild(BreakpointGutter).marks.lines() == [2]
+    assert session2.codes == ['.wd.bp_set("/mnt/proj/sub/v.R", c(2L))']
+
+    # A file outside the project: R is told its name in tempdir(), where it is sourced from.
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.R"
+    outside.write_text(SCRIPT)
+    try:
+        editor3 = area2.editor.open_file(outside)
+        qtbot.keyClick(editor3, Qt.Key.Key_F9)
+        assert session2.codes[-1] == f'.wd.bp_set("{outside.name}", c(1L), temp = TRUE)'
+    finally:
+        outside.unlink()

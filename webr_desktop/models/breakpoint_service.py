@@ -79,11 +79,8 @@ class BreakpointService(QObject):
         old, new = Path(old), Path(new)
         self._store.move(old, new)
         if old in self._files:
-            lines = self._files.pop(old)
-            self._files[old] = []
-            self._send(old)  # R drops the old file's traces
-            del self._files[old]
-            self._files[new] = lines
+            self._files[new] = self._files.pop(old)
+            self._send(old, [])  # R drops the old file's traces
             self._send(new)
 
     def resend_all(self) -> None:
@@ -92,8 +89,8 @@ class BreakpointService(QObject):
             self._send(host)
 
     # ---------------------------------------------------------------- R
-    def _send(self, host: Path) -> None:
-        lines = self._files.get(host, [])
+    def _send(self, host: Path, lines: list[int] | None = None) -> None:
+        lines = self._files.get(host, []) if lines is None else lines
         vector = "integer()" if not lines else "c(" + ", ".join(f"{n}L" for n in lines) + ")"
         r_file = self._paths.r_path(host)
         if r_file is not None:

@@ -63,7 +63,8 @@ class LineStatus:
 class LineMarks(QObject):
     """Breakpoint lines (1-based) of one QTextDocument, moved by Qt as the text is edited."""
 
-    sig_lines_changed = Signal(list)  # the sorted lines, after a toggle or an edit moved them
+    sig_lines_changed = Signal(list)  # the sorted lines, after a toggle or set_lines
+    sig_lines_moved = Signal(list)  # the sorted lines, after an edit moved or removed some
 
     def __init__(self, document: QTextDocument, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -115,9 +116,9 @@ class LineMarks(QObject):
         for cursor in kept:
             cursor.movePosition(QTextCursor.MoveOperation.StartOfBlock)
             self._marks.append((cursor, cursor.position(), cursor.block().length()))
-        self._refresh()
+        self._refresh(moved=True)
 
-    def _refresh(self, emit_always: bool = False) -> None:
+    def _refresh(self, emit_always: bool = False, moved: bool = False) -> None:
         seen: dict[int, tuple[QTextCursor, int, int]] = {}
         for mark in self._marks:
             seen.setdefault(mark[0].blockNumber() + 1, mark)  # two marks on one line: one
@@ -125,7 +126,7 @@ class LineMarks(QObject):
         lines = sorted(seen)
         if lines != self._lines or emit_always:
             self._lines = lines
-            self.sig_lines_changed.emit(list(lines))
+            (self.sig_lines_moved if moved else self.sig_lines_changed).emit(list(lines))
 
 
 class BreakpointStore:

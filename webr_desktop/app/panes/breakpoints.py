@@ -46,23 +46,25 @@ def add_breakpoints(window: MainWindow, session: RSession, project: ProjectServi
         paths[editor] = path
         return path
 
-    def show(editor: CodeEditor) -> None:
+    def show(editor: CodeEditor, unsaved: bool = False) -> None:
         gutter, path = gutters[editor], paths.get(editor)
         if path is None:
             gutter.set_statuses({}, UNTITLED)
-        elif editor.document().isModified():
+        elif unsaved or editor.document().isModified():
             gutter.set_statuses(service.statuses(path), UNSAVED)
         else:
             gutter.set_statuses(service.statuses(path))
 
-    def on_lines_changed(editor: CodeEditor, lines: list[int]) -> None:
+    def on_lines_changed(editor: CodeEditor, lines: list[int], edited: bool = False) -> None:
+        """A toggle (sent to R if the buffer is the file), or an edit moved lines (the buffer
+        now differs from R's file: saved only; the save sends them)."""
         path = current_path(editor)
         if path is not None:
-            if editor.document().isModified():
+            if edited or editor.document().isModified():
                 service.remember(path, lines)
             else:
                 service.set_lines(path, lines)
-        show(editor)
+        show(editor, unsaved=edited)
 
     def on_modification_changed(editor: CodeEditor, modified: bool) -> None:
         path = current_path(editor)
@@ -75,6 +77,7 @@ def add_breakpoints(window: MainWindow, session: RSession, project: ProjectServi
         gutters[editor] = BreakpointGutter(editor, marks)
         paths[editor] = tabs.path_of(editor)
         marks.sig_lines_changed.connect(lambda lines, e=editor: on_lines_changed(e, lines))
+        marks.sig_lines_moved.connect(lambda lines, e=editor: on_lines_changed(e, lines, edited=True))
         editor.document().modificationChanged.connect(lambda m, e=editor: on_modification_changed(e, m))
         editor.destroyed.connect(lambda _obj=None, e=editor: (gutters.pop(e, None), paths.pop(e, None)))
         path = paths[editor]
@@ -94,7 +97,18 @@ def add_breakpoints(window: MainWindow, session: RSession, project: ProjectServi
             if path is not None and str(path) == host and editor in gutters:
                 show(editor)
 
+    def on_file_changed(_path: object) -> None:
+        """A Save As (or the shown tab changed): tabs whose file moved take their breakpoints."""
+        open_now = set(tabs.editors())  # a closed tab's editor lingers until deleteLater
+        for editor, old in list(paths.items()):
+            if editor in gutters and editor in open_now and tabs.path_of(editor) != old:
+                path = current_path(editor)
+                if path is not None and not editor.document().isModified():
+                    service.set_lines(path, gutters[editor].marks.lines())
+                show(editor)
+
     area.tabs.sig_count_changed.connect(on_tabs_changed)
+    tabs.sig_current_file_changed.connect(on_file_changed)
     service.sig_statuses_changed.connect(on_statuses_changed)
     on_tabs_changed(area.count())
     return service

@@ -36,6 +36,7 @@ class BreakpointGutter(QObject):
         editor.gutter_painters.append(self._paint)
         editor.sig_toggle_breakpoint_requested.connect(marks.toggle)
         marks.sig_lines_changed.connect(lambda _lines: editor.gutter.update())
+        marks.sig_lines_moved.connect(lambda _lines: editor.gutter.update())
         editor.gutter.installEventFilter(self)
 
     def set_statuses(self, statuses: dict[int, LineStatus], note: str = "") -> None:
