@@ -293,3 +293,20 @@ def test_the_wiring_saves_sends_waits_for_saves_and_follows_save_as(qtbot, tmp_p
         assert session2.codes[-1] == f'.wd.bp_set("{outside.name}", c(1L), temp = TRUE)'
     finally:
         outside.unlink()
+
+
+def test_hostile_status_answers_are_dropped(qtbot, tmp_path: Path):
+    area, session, service = _wired(qtbot, tmp_path, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    script = tmp_path / "h.R"
+    script.write_text(SCRIPT)
+    editor = area.editor.open_file(script)
+    qtbot.keyClick(editor, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: service.statuses(script.resolve()) != {})
+    before = service.statuses(script.resolve())
+    for bad in (None, 3, [], {"gen": "x"}, {"gen": 9, "files": "x"}, {"gen": 9, "files": [{"file": ["x"]}]},
+                {"gen": 9, "files": [{"file": "/mnt/proj/h.R", "lines": [{"line": -1, "state": "placed"}]}]}):
+        service._on_status(bad)  # what R's .wd.bp_status could answer
+        assert service.statuses(script.resolve()) == before or bad is not None and "lines" in str(bad)
+    # The last names the file with no valid line: no status is made up (the dot stays hollow).
+    assert service.statuses(script.resolve()) == {}
+    assert not editor.findChild(BreakpointGutter).is_filled(1)

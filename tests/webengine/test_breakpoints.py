@@ -146,6 +146,7 @@ def test_breakpoint_on_line_3_stops_r_there_after_ctrl_shift_enter(shared, qtbot
     text = "\n".join(t for _k, t in out)
     assert f"debug at {script}#3: z <- y * 2" in text, text
     assert shared.eval(qtbot, STOPPED_LINE) == {"line": "3", "file": "calc.R"}
+    _shot(window, "window_stopped_at_line_3")
     out = shared.run(qtbot, "n")  # R's own step output names line 3: the statement is next
     assert any(f"debug at {script}#3: z <- y * 2" in t for _k, t in out), out
     out = shared.run(qtbot, "c")

@@ -132,8 +132,10 @@ class BreakpointService(QObject):
         if not isinstance(value, dict) or not isinstance(value.get("gen"), int):
             return  # NULL: nothing changed
         self._gen = value["gen"]
-        for item in value.get("files") or []:
-            if isinstance(item, dict) and (host := self._hosts.get(item.get("file"))) is not None:
+        files = value.get("files")
+        for item in files if isinstance(files, list) else []:
+            name = item.get("file") if isinstance(item, dict) else None
+            if isinstance(name, str) and (host := self._hosts.get(name)) is not None:
                 self._apply(host, item.get("lines"))
 
     def _on_session_started(self, _ready: object) -> None:
