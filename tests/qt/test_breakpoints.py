@@ -64,7 +64,7 @@ def test_gutter_click_and_f9_toggle_and_paint_a_red_dot(qtbot):
     editor.setTextCursor(cursor)
     qtbot.keyClick(editor, Qt.Key.Key_F9)
     assert marks.lines() == [3, 5]
-    qtbot.keyClick(editor, Qt.Key.Key_F9)
+    qtbot.keyClick(editor, Qt.Key.Key_F9, Qt.KeyboardModifier.ShiftModifier)  # RStudio's key
     assert marks.lines() == [3]
     _click_line(qtbot, editor, gutter, 3)  # a second click clears it
     assert marks.lines() == []

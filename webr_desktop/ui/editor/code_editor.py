@@ -193,7 +193,7 @@ class CodeEditor(QPlainTextEdit):
         if self.completion.is_visible() and key in POPUP_KEYS:
             event.ignore()  # the completer's popup takes these
             return
-        if key == Qt.Key.Key_F9 and not (ctrl or shift):
+        if key == Qt.Key.Key_F9 and not ctrl:  # F9, and RStudio's Shift+F9
             self.sig_toggle_breakpoint_requested.emit(self.textCursor().blockNumber() + 1)
             return
         if ctrl and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
