@@ -144,16 +144,21 @@ local({
       }
       found <- if (is_block(body)) {
         first <- if (length(body) > 1L) attr(body, "srcref")[[2L]][[1L]] else NA
-        if (!is.na(first) && line < first) list(path = 2L, at = first) else locate(body, line)
+        if (!is.na(first) && line < first) {
+          list(path = 2L, at = first,
+               note = sprintf("R stops at line %d, the first statement of %s()", first, name))
+        } else {
+          locate(body, line)
+        }
       } else {
-        list(path = integer(), at = sr[[1L]])  # a body without braces: stop on entry
+        list(path = integer(), at = sr[[1L]], note = sprintf("R stops when %s() is called", name))
       }
       if (is.null(found)) {
         out$statuses[[length(out$statuses) + 1L]] <- status(line, "invalid", fun = name,
           reason = sprintf("no statement of %s() starts or runs on this line", name))
         next
       }
-      out$statuses[[length(out$statuses) + 1L]] <- status(line, "placed", found$at, name)
+      out$statuses[[length(out$statuses) + 1L]] <- status(line, "placed", found$at, name, found$note %||% "")
       key <- paste(found$path, collapse = ",")
       if (!(key %in% names(out$paths))) {
         out$paths[[key]] <- found$path

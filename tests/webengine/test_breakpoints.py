@@ -181,6 +181,13 @@ def test_source_typed_at_the_console_and_already_defined_functions(shared, qtbot
     assert shared.session.prompt == "Browse[1]> "
     shared.run(qtbot, "Q")
 
+    # The function's header line stops at its first statement, and says so.
+    _toggle(qtbot, editor, 1)
+    qtbot.waitUntil(lambda: _state(gutter, 1) == "placed", timeout=15_000)
+    assert gutter.tooltip(1) == "Breakpoint: R stops at line 2, the first statement of typed()"
+    _toggle(qtbot, editor, 1)
+    qtbot.waitUntil(lambda: _state(gutter, 1) is None, timeout=15_000)
+
     # A function already defined gets a new breakpoint at once: line 6 (z + 1).
     _toggle(qtbot, editor, 6)
     qtbot.waitUntil(lambda: _state(gutter, 6) == "placed", timeout=15_000)

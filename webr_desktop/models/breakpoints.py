@@ -52,9 +52,11 @@ class LineStatus:
     def tooltip(self) -> str:
         if self.state == "placed":
             where = f" in {self.fun}()" if self.fun else ""
+            if self.reason:
+                return f"Breakpoint: {self.reason}"
             if self.at != self.line:
                 return f"Breakpoint{where}: R stops at line {self.at}, where this statement starts"
-            return f"Breakpoint: {self.reason}" if self.reason else f"Breakpoint{where}: R stops here"
+            return f"Breakpoint{where}: R stops here"
         if self.state == "pending":
             return f"Breakpoint, {self.reason}" if self.reason else "Breakpoint, not active yet"
         return f"Breakpoint not placed: {self.reason}"
