@@ -407,7 +407,8 @@ local({
     if (length(lines)) {
       st$files[[file]] <- lines
       # The file as saved now (the app sends its lines after each save).
-      st$text[[file]] <- tryCatch(readLines(file, warn = FALSE), error = function(e) character())
+      st$text[[file]] <- if (!file.exists(file)) character() else
+        tryCatch(suppressWarnings(readLines(file, warn = FALSE)), error = function(e) character())
     } else {
       st$files[[file]] <- NULL
     }
