@@ -20,7 +20,9 @@
   const webr = Module.webr;
   const chan = webr.channel;
   if (webr.__wdCanvasMend || typeof OffscreenCanvas === 'undefined' || !chan) return 0;
-  const PROGRESS_MS = 200;
+  // While R draws for long, the page is sent this often (each send costs the page a PNG
+  // encode and Python a decode and paint, which compete with R on a busy machine).
+  const PROGRESS_MS = 500;
   const LAYER = Object.freeze({ close() {} }); // stands in for the skipped ImageBitmap
   const dirty = new Map(); // device id -> performance.now() of its first unsent drawing
 
