@@ -42,11 +42,16 @@
     if (!dev || !dev.offscreen) return;
     const { width, height } = dev.offscreen;
     if (!width || !height) return;
-    const pixels = dev.ctx.getImageData(0, 0, width, height).data.buffer;
-    write.call(chan, {
-      type: 'canvas',
-      data: { event: 'canvasPixels', id: Number(id), width, height, pixels },
-    }, [pixels]);
+    try {
+      const pixels = dev.ctx.getImageData(0, 0, width, height).data.buffer;
+      write.call(chan, {
+        type: 'canvas',
+        data: { event: 'canvasPixels', id: Number(id), width, height, pixels },
+      }, [pixels]);
+    } catch (err) {
+      // Never into R's drawing call (a JS error there aborts it): the page misses one update.
+      console.error('webr-desktop canvas mend:', err && err.message ? err.message : String(err));
+    }
   };
   const sendAll = () => {
     for (const id of [...dirty.keys()]) send(id);
