@@ -83,21 +83,25 @@ local({
       if (nzchar(why)) stop(sprintf("cannot read from the connection: %s", why), call. = FALSE)
     }
   }
-  tools$readBin <- function(con, what, n = 1L, size = NA_integer_, signed = TRUE, endian = .Platform$endian) {
-    res <- r_readBin(con, what, n, size, signed, endian)
-    if (!length(res) && n > 0) reset_check(con)
-    res
+  # Each reader is R's own function (formals and body) with the check after its body, so R's
+  # .Internal() runs in the frame of the user's call: R's warnings and errors name that call
+  # ("In readLines(zz) :"), as in R, not a wrapper's. The body finds R's functions in base's
+  # namespace first, as R's own does; `.wd_res` is the one name added to its frame.
+  checked <- function(orig, check) {
+    f <- orig
+    body(f) <- substitute({
+      .wd_res <- BODY
+      CHECK
+      .wd_res
+    }, list(BODY = body(orig), CHECK = check))
+    home <- new.env(parent = .BaseNamespaceEnv)
+    home$reset_check <- reset_check
+    environment(f) <- home
+    f
   }
-  tools$readLines <- function(con = stdin(), n = -1L, ok = TRUE, warn = TRUE, encoding = "unknown", skipNul = FALSE) {
-    res <- r_readLines(con, n, ok, warn, encoding, skipNul)
-    if (n < 0L || length(res) < n) reset_check(con)
-    res
-  }
-  tools$readChar <- function(con, nchars, useBytes = FALSE) {
-    res <- r_readChar(con, nchars, useBytes)
-    if (!length(res) || !all(nzchar(res))) reset_check(con)
-    res
-  }
+  tools$readBin <- checked(r_readBin, quote(if (!length(.wd_res) && n > 0) reset_check(con)))
+  tools$readLines <- checked(r_readLines, quote(if (n < 0L || length(.wd_res) < n) reset_check(con)))
+  tools$readChar <- checked(r_readChar, quote(if (!length(.wd_res) || !all(nzchar(.wd_res))) reset_check(con)))
 
   is_web <- function(url) {
     is.character(url) && length(url) == 1L && !is.na(url) && grepl("^https?://", url, ignore.case = TRUE)

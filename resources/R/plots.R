@@ -150,11 +150,6 @@ local({
     invisible(NULL)
   }
 
-  tools$.wd.plot_ids <- function() {
-    record_live()
-    as.integer(names(st$recs))
-  }
-
   devices <- list(
     png = function(f, w, h, dpi) grDevices::png(f, width = round(w * dpi), height = round(h * dpi), res = dpi),
     jpeg = function(f, w, h, dpi) grDevices::jpeg(f, width = round(w * dpi), height = round(h * dpi), res = dpi, quality = 95),

@@ -1,7 +1,8 @@
 // Turns webR's canvas messages into one finished PNG per plot page update.
 // webR sends `canvasNewPage` then one ImageBitmap per drawing batch, each holding only the new
 // layer (2x the device size), so layers are composited in order on an OffscreenCanvas per
-// device. R announces the app's entry id of the next page with a `wd-plot` message just before
+// device. The app's worker mend (resources/worker/canvas_mend.js) sends whole pages instead,
+// as pixels (`canvasPixels`): webR's per-call bitmaps are never freed by the renderer. R announces the app's entry id of the next page with a `wd-plot` message just before
 // the device starts it; pages without one (a device the user opened) get entry null.
 // A page is sent when it is finished (a new page on its device), at a prompt, or after a
 // short idle, never once per layer.
@@ -47,6 +48,25 @@ export class PlotCompositor {
       this.pages.delete(id);
       this.pages.set(id, this.newPage(this.markers.shift()));
       this.trim();
+    } else if (data?.event === 'canvasPixels' && data.pixels instanceof ArrayBuffer) {
+      const { width, height, pixels } = data; // the whole page: it replaces what we had
+      if (!(width > 0 && height > 0) || pixels.byteLength !== 4 * width * height) return;
+      let page = this.pages.get(id);
+      if (!page) {
+        page = this.newPage(undefined);
+        this.pages.set(id, page);
+        this.trim();
+      }
+      if (!page.canvas) {
+        page.canvas = new OffscreenCanvas(width, height);
+        page.ctx = page.canvas.getContext('2d');
+      }
+      page.ctx.putImageData(new ImageData(new Uint8ClampedArray(pixels), width, height), 0, 0);
+      if (!page.dirty) {
+        page.dirty = true;
+        if (this.firstDirty === 0) this.firstDirty = performance.now();
+      }
+      this.schedule();
     } else if (data?.event === 'canvasImage' && data.image) {
       let page = this.pages.get(id);
       if (!page) {

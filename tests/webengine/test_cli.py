@@ -139,6 +139,22 @@ def test_run_plots_in_svg_and_after_an_error(tmp_path: Path) -> None:
     assert 'width="504pt"' in svg and 'height="360pt"' in svg  # the default 7 x 5 in
 
 
+def test_run_plots_draw_on_r_file_devices_in_page_order_per_device(tmp_path: Path) -> None:
+    # Not on webR's canvas (slow, its memory never freed): R's png() device itself, one
+    # file series per opening of the default device, dev.new() sizes in inches honoured.
+    code = ("plot(1); cat(names(dev.cur()), '\\n'); for (i in 1:300) points(runif(1), runif(1)); "
+            "dev.new(width = 3, height = 2); plot(2); invisible(dev.set(2)); plot(3)")
+    out = tmp_path / "out"
+    result = _cli("run", "-e", code, "--plots", str(out), "--plot-dpi", "50")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "png \n"
+    names = [f"plot-00{i}.png" for i in (1, 2, 3)]
+    assert result.stderr.splitlines() == [str(out / n) for n in names]
+    sizes = [(int.from_bytes(d[16:20], "big"), int.from_bytes(d[20:24], "big"))
+             for d in ((out / n).read_bytes() for n in names)]
+    assert sizes == [(350, 250), (350, 250), (150, 100)]  # the first device's pages, then the second's
+
+
 def test_run_plots_rejects_a_bad_size() -> None:
     result = _cli("run", "-e", "1", "--plots", "x", "--plot-size", "big")
     assert result.returncode == 2

@@ -64,7 +64,8 @@ def _r_setup_code(resources: Path) -> str:
     last = ["unmask.R"]  # moves the app's versions of R functions into R's own namespaces
     names = first + sorted(p.name for p in (resources / "R").glob("*.R") if p.name not in first + last) + last
     r_files = [(resources / "R" / name).read_text(encoding="utf-8") for name in names]
-    worker_names = ("event_channel.js", "flush_at_prompt.js")  # the channel mend first: it serves all R
+    # The channel mend first (it serves all R); then the canvas device's memory mend.
+    worker_names = ("event_channel.js", "flush_at_prompt.js", "canvas_mend.js")
     worker = [(resources / "worker" / name).read_text(encoding="utf-8") for name in worker_names]
     return "\n".join([*r_files, *(f"webr::eval_js({r_string(js)})" for js in worker), "invisible(NULL)\n"])
 

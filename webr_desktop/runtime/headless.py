@@ -44,7 +44,7 @@ class ScriptRunner(QObject):
     resources/worker/script_stdin.js): every top-level expression runs in R's top-level
     context, and R itself prints errors ("Execution halted"), warnings and values. When R
     ends (end of input, an error, ``quit(status =)``) its exit finalizer posts
-    ``wd-script-exit`` and keeps serving evals, so the plots made before are still exported.
+    ``wd-script-exit`` and keeps serving file reads, so the plot files R wrote are still copied out.
     """
 
     sig_finished = Signal(int)
@@ -89,7 +89,7 @@ class ScriptRunner(QObject):
         self._phase = "loading"
         patch = (paths.resources_dir() / "worker" / "script_stdin.js").read_text(encoding="utf-8")
         plots = "NULL"
-        if self._plots is not None:  # every recording becomes a file, written as R ends
+        if self._plots is not None:  # R draws on its own file device of this format (script.R)
             spec = self._plots.spec
             plots = (f"list(fmt = {r_string(spec.fmt)}, ext = {r_string(spec.extension)}, "
                      f"width_in = {float(spec.width_in)!r}, height_in = {float(spec.height_in)!r}, "
