@@ -8,13 +8,16 @@ summarising a 1e6-row data frame), each task timed inside R (system.time() elaps
           each task typed into the real console (`.wd_compute$run("loop")`), as a user would;
   node    raw webR 0.6.0 under Node (bench/compute_node.mjs), the same wasm/dist, same console
           path (writeConsole -> prompt), nothing of ours;
+  bare    raw webR in a bare page of the same QtWebEngine (bench/bare/, no app code), the task
+          run through webR.evalRNumber(): the engine's own speed, to tell ours from Chromium's;
   native  Rscript, when it is on PATH (else "native": null and "native_skipped" says why).
 
-tasks.<t>.app_s / node_s / native_s = median over --reps of R's elapsed seconds (after one
-          warm-up round, reported as first_app_s / first_node_s: wasm tier-up shows there);
-tasks.<t>.ratio_node = app_s / node_s (goal <= 1.1), ratio_native = app_s / native_s.
-app and Node stay up for the whole run and take turns task by task (the order alternates),
-because the machine is noisy.
+tasks.<t>.app_s / node_s / native_s = median over --reps (default 5) of R's elapsed seconds
+          (after one warm-up round, reported as first_app_s / first_node_s: tier-up shows there);
+tasks.<t>.ratio_node = app_s / node_s (goal <= 1.1), ratio_native = app_s / native_s,
+          ratio_bare = app_s / bare_s (what our page adds over the same engine).
+app, bare page and Node stay up for the whole run and take turns task by task (the order
+alternates), because the machine is noisy.
 
 Usage: .venv/bin/python bench/compute.py [--reps N] [--tasks a,b] [--node-arg=--flag ...] [--load N]
 V8 flags for the app's page: QTWEBENGINE_CHROMIUM_FLAGS="--js-flags=..." (they reach the bare
@@ -37,6 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (  # noqa: E402
     BENCH_DIR,
+    BarePage,
+    BareServer,
     ROOT,
     WEBR_DIST,
     Waiter,
@@ -50,7 +55,6 @@ from _common import (  # noqa: E402
     private_env,
     rnd,
     wait_first_prompt,
-    wait_until,
 )
 
 WORKLOAD = BENCH_DIR / "compute.R"
@@ -150,6 +154,25 @@ class NodeConsole:
             self.proc.wait()
 
 
+class BareConsole:
+    """A bare webR page in the same engine; each task through its 'eval' op (evalRNumber)."""
+
+    def __init__(self) -> None:
+        self.server = BareServer().start()
+        self.page = BarePage(self.server.url())
+        self.page.wait_ready()
+        self.page.request("eval", WORKLOAD.read_text(encoding="utf-8") + "\n0", 60)
+
+    def run(self, task: str) -> tuple[float, float]:
+        """(R's elapsed seconds, ms from the request to the reply in Python)."""
+        wall, seconds, _js_ms = self.page.request("eval", f'.wd_compute$run("{task}")', TASK_TIMEOUT_S)
+        return seconds, wall
+
+    def close(self) -> None:
+        self.page.close()
+        self.server.close()
+
+
 def run_native(tasks: list[str], reps: int) -> tuple[dict[str, list[float]], str]:
     """Every task ``reps`` + 1 times in one Rscript (the first round is the warm-up)."""
     rscript = shutil.which("Rscript")
@@ -170,18 +193,22 @@ def run_native(tasks: list[str], reps: int) -> tuple[dict[str, list[float]], str
 def measure(tasks: list[str], reps: int, node_args: list[str]) -> dict[str, Any]:
     app = AppConsole()
     node = NodeConsole(node_args)
+    bare = BareConsole()
     try:
         about = {"app": about_line(app.command(".wd_compute$about()")[0]),
                  "node": about_line(node.command(".wd_compute$about()")[0])}
-        times: dict[str, dict[str, list[float]]] = {t: {"app": [], "node": [], "app_wall": [], "node_wall": []}
-                                                    for t in tasks}
+        kinds = ("app", "node", "bare")
+        times = {t: {key: [] for k in kinds for key in (k, f"{k}_wall")} for t in tasks}
         first: dict[str, dict[str, float]] = {t: {} for t in tasks}
         for rnd_no in range(reps + 1):  # round 0: warm-up
             for task in tasks:
-                order = [("app", app), ("node", node)]
-                for kind, console in order if rnd_no % 2 == 0 else reversed(order):
-                    lines, wall = console.command(f'.wd_compute$run("{task}")')
-                    seconds = parse_line(lines, task)
+                order = ["app", "node", "bare"]
+                for kind in order if rnd_no % 2 == 0 else reversed(order):
+                    if kind == "bare":
+                        seconds, wall = bare.run(task)
+                    else:
+                        lines, wall = (app if kind == "app" else node).command(f'.wd_compute$run("{task}")')
+                        seconds = parse_line(lines, task)
                     print(f"round {rnd_no} {task} {kind} {seconds:.3f} s (wall {wall:.0f} ms)", file=sys.stderr)
                     if rnd_no == 0:
                         first[task][kind] = seconds
@@ -189,25 +216,29 @@ def measure(tasks: list[str], reps: int, node_args: list[str]) -> dict[str, Any]
                         times[task][kind].append(seconds)
                         times[task][f"{kind}_wall"].append(wall)
     finally:
+        bare.close()
         node.close()
         app.close()
     result: dict[str, Any] = {"about": about, "tasks": {}}
     for task in tasks:
         t = times[task]
-        app_s, node_s = median(t["app"]), median(t["node"])
+        app_s, node_s, bare_s = median(t["app"]), median(t["node"]), median(t["bare"])
         result["tasks"][task] = {
-            "app_s": rnd(app_s, 4), "node_s": rnd(node_s, 4),
+            "app_s": rnd(app_s, 4), "node_s": rnd(node_s, 4), "bare_s": rnd(bare_s, 4),
             "ratio_node": rnd(app_s / node_s, 3) if node_s > 0 else None,
+            "ratio_bare": rnd(app_s / bare_s, 3) if bare_s > 0 else None,
             "first_app_s": rnd(first[task]["app"], 4), "first_node_s": rnd(first[task]["node"], 4),
+            "first_bare_s": rnd(first[task]["bare"], 4),
             "app_wall_ms": rnd(median(t["app_wall"]), 1), "node_wall_ms": rnd(median(t["node_wall"]), 1),
-            "app_runs_s": t["app"], "node_runs_s": t["node"],
+            "bare_wall_ms": rnd(median(t["bare_wall"]), 1),
+            **{f"{k}_runs_s": [rnd(v, 4) for v in t[k]] for k in kinds},
         }
     return result
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--reps", type=int, default=3, help="timed rounds after the warm-up (default 3)")
+    parser.add_argument("--reps", type=int, default=5, help="timed rounds after the warm-up (default 5)")
     parser.add_argument("--tasks", default=",".join(TASKS), help=f"comma-separated subset of {','.join(TASKS)}")
     parser.add_argument("--node-arg", action="append", default=[], metavar="FLAG",
                         help="a flag for node (e.g. --node-arg=--no-liftoff); repeatable")
