@@ -13,12 +13,13 @@ how to draw them (gaps in lines, dropped for scatter and histogram).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 KINDS = ("line", "scatter", "hist")
-_ITEM = np.dtype("<f8")
+_ITEM_BYTES = 8  # little-endian float64
 _LABELS = ("title", "xlab", "ylab")
 
 
@@ -73,14 +74,18 @@ class QuickPlotData:
         if not isinstance(blob, (bytes, bytearray, memoryview)):
             raise QuickPlotError(f"quick plot data must be bytes, got {type(blob).__name__}")
         columns = 2 if has_x else 1
-        expected = _ITEM.itemsize * n * columns
+        expected = _ITEM_BYTES * n * columns
         actual = memoryview(blob).nbytes
         if actual != expected:
             raise QuickPlotError(
                 f"quick plot data has {actual:,} bytes but n={n:,} {'x and y' if has_x else 'y'} "
                 f"float64 values need {expected:,}"
             )
-        values = np.frombuffer(blob, dtype=_ITEM)
+        # numpy is imported at the first quick plot, not at start-up: it costs the GUI process
+        # ~20 MB of resident memory that most sessions never use (bench/memory.py).
+        import numpy as np
+
+        values = np.frombuffer(blob, dtype=np.dtype("<f8"))
         values.flags.writeable = False  # a bytearray blob would otherwise be writable through us
         x = values[:n] if has_x else None
         y = values[n:] if has_x else values
