@@ -305,6 +305,24 @@ local({
          ms = 1000 * (proc.time()[[3L]] - t0))
   }
 
+  # Every object of any environment (a debugged function's frame), summarised as the
+  # global environment's rows are, with the same never-force rule: the debugger's frames.
+  tools$.wd.env_summary <- function(env) {
+    nm <- ls(env, all.names = TRUE, sorted = TRUE)
+    active <- vapply(nm, function(n) .Internal(bindingIsActive(as.name(n), env)), NA, USE.NAMES = FALSE)
+    vals <- vector("list", length(nm))
+    if (!all(active)) vals[!active] <- .Internal(getVarsFromFrame(nm[!active], env, FALSE))
+    types <- vapply(vals, typeof, "", USE.NAMES = FALSE)
+    types[active] <- "active"
+    for (i in which(types == "promise")) {
+      if (is_forced(vals[[i]])) {
+        vals[i] <- list(eval(vals[[i]])) # evaluates nothing: returns the promise's value
+        types[i] <- typeof(vals[[i]])
+      }
+    }
+    summarise(nm, vals, types)
+  }
+
   # Remove objects from the global environment by name; returns how many were removed.
   tools$.wd.env_remove <- function(names) {
     names <- intersect(as.character(names), ls(g, all.names = TRUE))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from webr_desktop.app.panes.console import add_console, connect_package_offers
+from webr_desktop.app.panes.debug import add_debug
 from webr_desktop.app.panes.environment import add_environment
 from webr_desktop.app.panes.files import add_files
 from webr_desktop.app.panes.folders import add_folder_menu
@@ -73,6 +74,7 @@ def build_window(
     if network is not None:
         window.network_controls = add_network(window, network, settings, downloads)
     add_session_status(window, session)
+    window.debug = add_debug(window, session, settings)
 
     # Links between panes.
     console.set_completions(completions)  # the editor's completion service serves both
@@ -81,7 +83,10 @@ def build_window(
     window.files.sig_path_renamed.connect(window.editor.follow_rename)
     window.files.sig_paths_deleted.connect(window.editor.mark_deleted)
     window.files.sig_open_folder_requested.connect(window.folder_menu.choose_folder)
-    window.environment.sig_view_requested.connect(window.data_service.open_name)
+    window.environment.sig_view_requested.connect(
+        lambda name: window.data_service.open_name(name, window.debug.debugger.selected if window.environment_service.frame else 0)
+    )
+    _link_debugger(window)
     console.sig_help_requested.connect(window.help.show_topic)  # cli's help links
     console.sig_open_file_requested.connect(lambda path, _line: window.editor.open_file(Path(path)))
     window.packages.sig_restart_requested.connect(session.restart)  # an update or removal of a loaded package
@@ -92,4 +97,20 @@ def build_window(
 
     window.raise_side_pane("Files" if project.folder else "Plots")  # Help waits until R shows a page
     window.restore_layout()
+    window.debug.dock.hide()  # shown while R browses, whatever the saved layout says
+    window.debug.toolbar.hide()
     return window, console
+
+
+def _link_debugger(window: MainWindow) -> None:
+    """R's browser: the editor marks the current line, the Environment pane shows the selected
+    frame's variables, and both go back to normal when debugging ends."""
+    from webr_desktop.ui.editor.debug_location import DebugLocation
+
+    debugger, env = window.debug.debugger, window.environment_service
+    window.debug_location = location = DebugLocation(window.editor)
+    debugger.sig_location_changed.connect(location.show)
+    debugger.sig_vars_changed.connect(lambda key, rows: env.show_global() if rows is None else env.show_frame(key, rows))
+    debugger.sig_left.connect(location.clear)
+    debugger.sig_left.connect(env.show_global)
+    debugger.sig_problem.connect(window.show_problem)

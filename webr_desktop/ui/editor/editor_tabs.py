@@ -145,6 +145,18 @@ class EditorTabs(QWidget):
             return None
         return self._add_tab(text, _TabState(str(next(_keys)), path, path.name, newline, bom))
 
+    def open_read_only(self, title: str, text: str) -> CodeEditor:
+        """A read-only tab of ``text`` (the debugger's code without a file); the same title
+        and text show the tab already open."""
+        for editor, state in self._states.items():
+            if state.path is None and state.title == title and editor.isReadOnly() and editor.toPlainText() == text:
+                self.tabs.setCurrentWidget(editor)
+                self.sig_raise_requested.emit()
+                return editor
+        editor = self._add_tab(text, _TabState(str(next(_keys)), None, title))
+        editor.setReadOnly(True)
+        return editor
+
     def _add_tab(self, text: str, state: _TabState) -> CodeEditor:
         editor = CodeEditor(self._completions, self)
         editor.setPlainText(text)
