@@ -42,17 +42,25 @@ local({
     own - 1L
   }
 
-  # Absolute file name and 1-based lines of a srcref, or NULLs when it has none.
+  # The absolute path of a srcfile's file if it exists, else "". Cached for one debugging
+  # session (.wd.debug_state(fresh = TRUE) empties it): in a host folder every file.exists()
+  # and normalizePath() is a request to the app's server, a few ms each.
+  st$paths <- new.env(parent = emptyenv())
+  file_of <- function(sf) {
+    file <- if (is.environment(sf)) as.character(sf$filename) else ""
+    if (length(file) != 1L || is.na(file) || !nzchar(file)) return("")
+    if (!startsWith(file, "/") && length(sf$wd) == 1L) file <- file.path(sf$wd, file)
+    known <- st$paths[[file]]
+    if (!is.null(known)) return(known)
+    path <- if (file.exists(file)) normalizePath(file, mustWork = FALSE) else ""
+    assign(file, path, envir = st$paths)
+    path
+  }
+
+  # Absolute file name ("" if none) and 1-based lines of a srcref.
   where <- function(sr) {
     if (is.null(sr)) return(list(file = "", line = NA_integer_, last = NA_integer_))
-    sf <- attr(sr, "srcfile")
-    file <- if (is.environment(sf)) as.character(sf$filename) else ""
-    if (length(file) != 1L || is.na(file)) file <- ""
-    if (nzchar(file) && !startsWith(file, "/") && is.environment(sf) && length(sf$wd) == 1L) {
-      file <- file.path(sf$wd, file)
-    }
-    if (nzchar(file)) file <- normalizePath(file, mustWork = FALSE)
-    list(file = file, line = sr[[1L]], last = sr[[3L]])
+    list(file = file_of(attr(sr, "srcfile")), line = sr[[1L]], last = sr[[3L]])
   }
 
   # The function of frame i as text, and the offset of its first line in its srcfile (for
@@ -68,17 +76,18 @@ local({
   # drop the body's srcrefs: find the step that holds the .doTrace call R is in, and take
   # its srcref from the original function.
   find_trace <- function(expr, target, path = integer()) {
-    if (!is.call(expr) || !identical(expr[[1L]], as.name("{"))) return(NULL)
-    if (length(expr) >= 2L && identical(expr[[2L]], target)) return(path)
-    for (i in seq_along(expr)[-1L]) {
-      found <- find_trace(expr[[i]], target, c(path, i))
+    if (identical(expr[[1L]], as.name("{")) && length(expr) >= 2L && identical(expr[[2L]], target)) return(path)
+    parts <- as.list(expr)
+    for (i in seq_along(parts)[-1L]) { # into every call: a for/if/while body holds steps too
+      if (!tryCatch(is.call(parts[[i]]), error = function(e) FALSE)) next # an empty argument
+      found <- find_trace(parts[[i]], target, c(path, i))
       if (!is.null(found)) return(found)
     }
     NULL
   }
   traced_srcref <- function(fn, trace_call) {
     orig <- tryCatch(fn@original, error = function(e) NULL)
-    path <- find_trace(body(fn), trace_call)
+    path <- if (is.call(body(fn))) find_trace(body(fn), trace_call)
     if (is.null(orig) || length(path) == 0L) return(NULL)
     block <- body(orig)
     for (i in path[-length(path)]) block <- block[[i]]
@@ -95,7 +104,7 @@ local({
       call <- calls[[k]]
       sr <- attr(calls[[k + 1L]], "srcref")
       fn <- sys.function(k)
-      if (methods::is(fn, "functionWithTrace")) {
+      if (inherits(fn, "functionWithTrace")) {
         if (is.null(sr)) sr <- traced_srcref(fn, calls[[k + 1L]])
         fn <- fn@original
       }
@@ -104,7 +113,7 @@ local({
       rec <- list(call = paste(deparse(call, width.cutoff = 80L, nlines = 1L), collapse = ""),
                   name = fun_name(call), file = loc$file, line = loc$line, last = loc$last,
                   text = "", first = NA_integer_)
-      if (!nzchar(loc$file) || !file.exists(loc$file)) {
+      if (!nzchar(loc$file)) {
         ft <- fun_text(fn)
         rec$text <- ft$text
         rec$first <- ft$first
@@ -118,7 +127,8 @@ local({
   # Where the browser stands: the stack (outermost first), the browsed frame's index in it
   # (0: the global environment, as for browser() in a top-level loop), and the selected
   # frame's variables. `frame`: the frame to show variables of (NA: the browsed one).
-  tools$.wd.debug_state <- function(frame = NA_integer_) {
+  tools$.wd.debug_state <- function(frame = NA_integer_, fresh = FALSE) {
+    if (isTRUE(fresh)) st$paths <- new.env(parent = emptyenv())
     own <- sys.nframe()
     calls <- sys.calls()
     u <- user_depth(own, calls)
@@ -138,7 +148,7 @@ local({
       sr <- attr(calls[[u + 1L]], "srcref")
       top <- c(where(sr), list(text = "", first = NA_integer_))
       sf <- attr(sr, "srcfile")
-      if (!is.null(sr) && (!nzchar(top$file) || !file.exists(top$file)) && is.environment(sf)) {
+      if (!is.null(sr) && !nzchar(top$file) && is.environment(sf)) {
         lines <- tryCatch(getSrcLines(sf, 1L, 1e6L), error = function(e) character())
         top$text <- paste(lines, collapse = "\n")
         top$first <- 1L
@@ -178,6 +188,39 @@ local({
     msg <- sub("\n$", "", geterrmessage())
     # The last call: nothing of this function is left to step through after the browser.
     eval(substitute(browser(text = MSG, skipCalls = 2L), list(MSG = msg)), envir = sys.frame(n))
+  }
+
+  # traceback() as R prints it, with each "at file#line" a link the console opens in the editor.
+  tools$traceback <- function(x = NULL, max.lines = getOption("traceback.max.lines",
+                                                              getOption("deparse.max.lines", -1L))) {
+    n <- length(x <- .traceback(x, max.lines = max.lines))
+    st$paths <- new.env(parent = emptyenv()) # files may have come or gone since
+    if (n == 0L) {
+      cat(gettext("No traceback available"), "\n")
+      return(invisible(x))
+    }
+    for (i in 1L:n) {
+      xi <- x[[i]]
+      label <- paste0(n - i + 1L, ": ")
+      m <- length(xi)
+      srcloc <- if (!is.null(srcref <- attr(xi, "srcref"))) {
+        srcfile <- attr(srcref, "srcfile")
+        text <- paste0("at ", basename(srcfile$filename), "#", srcref[1L])
+        loc <- where(srcref)
+        if (nzchar(loc$file)) {
+          text <- paste0("\033]8;;file://", utils::URLencode(loc$file), "#", srcref[1L], "\a", text, "\033]8;;\a")
+        }
+        text
+      }
+      if (isTRUE(attr(xi, "truncated"))) {
+        xi <- c(xi, " ...")
+        m <- length(xi)
+      }
+      if (!is.null(srcloc)) xi[m] <- paste(xi[m], srcloc)
+      if (m > 1) label <- c(label, rep(substr("          ", 1L, nchar(label, type = "w")), m - 1L))
+      cat(paste0(label, xi), sep = "\n")
+    }
+    invisible(x)
   }
 
   # Session > Break on Error: on or off (keeps a user's own options(error =) when off).

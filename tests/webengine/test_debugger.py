@@ -223,7 +223,7 @@ def test_break_on_error_outer_frame_view_and_stop(shared, qtbot, tmp_path: Path)
 
 def test_interrupt_while_debugging(shared, qtbot, tmp_path: Path) -> None:
     window, console, _script = _window(shared, qtbot, tmp_path)
-    _submit(window, console, shared, qtbot, "spin <- function() {\n  browser()\n  for (i in 1:1e8) i\n  1\n}")
+    _submit(window, console, shared, qtbot, "spin <- function() {\n  browser()\n  cat(\"spinning\\n\")\n  for (i in 1:1e8) i\n  1\n}")
     _submit(window, console, shared, qtbot, "spin()")
     _at(window, qtbot, "spin (debug)", 2)
     # A loop typed at the Browse prompt: the interrupt lands back at the browser.
@@ -234,8 +234,9 @@ def test_interrupt_while_debugging(shared, qtbot, tmp_path: Path) -> None:
                     timeout=INTERRUPT_TIMEOUT)
     _at(window, qtbot, "spin (debug)", 2)
     # Continue into the long loop, then interrupt: R stops cleanly at a normal prompt.
+    mark = shared.mark()
     window.debug.actions["continue"].trigger()
-    qtbot.waitUntil(lambda: shared.session.state is SessionState.BUSY, timeout=R_TIMEOUT)
+    qtbot.waitUntil(lambda: "spinning" in shared.text(mark), timeout=R_TIMEOUT)  # in the loop now
     shared.session.interrupt()
     _leave(window, shared, qtbot)
 

@@ -88,7 +88,7 @@ def build_window(
     )
     _link_debugger(window)
     console.sig_help_requested.connect(window.help.show_topic)  # cli's help links
-    console.sig_open_file_requested.connect(lambda path, _line: window.editor.open_file(Path(path)))
+    console.sig_open_file_requested.connect(lambda path, line: window.editor.open_file(Path(path), line))  # traceback()'s too
     window.packages.sig_restart_requested.connect(session.restart)  # an update or removal of a loaded package
     if package_session is not None:  # R's own offers (missing package, Restart R) above the console's input
         connect_package_offers(console, package_session, session)

@@ -192,7 +192,8 @@ class Debugger(QObject):
                 self._leave()
             return
         self._level = int(match.group(1))
-        request = self._session.eval(".wd.debug_state()")
+        # fresh: R looks the files up again once per debugging session (they may have moved)
+        request = self._session.eval(".wd.debug_state()" if self._active else ".wd.debug_state(fresh = TRUE)")
         asked = self._prompts
         request.sig_finished.connect(lambda value: self._on_state(asked, value))
         request.sig_failed.connect(self._on_failed)
