@@ -179,7 +179,8 @@ local({
     in_browser <- tryCatch({ browserText(); TRUE }, error = function(e) FALSE)
     if (in_browser) return(invisible())
     calls <- sys.calls()
-    n <- length(calls) - 1L # without this frame
+    own <- length(calls)
+    n <- own - 1L # without this frame
     names <- vapply(calls[seq_len(n)], fun_name, "")
     while (n > 0L && names[[n]] %in% ERROR_FUNS) n <- n - 1L
     if (n < 1L) return(invisible())
@@ -187,7 +188,8 @@ local({
     on.exit(st$error_depth <- NULL)
     msg <- sub("\n$", "", geterrmessage())
     # The last call: nothing of this function is left to step through after the browser.
-    eval(substitute(browser(text = MSG, skipCalls = 2L), list(MSG = msg)), envir = sys.frame(n))
+    # skipCalls: "Called from:" names frame n, past eval()'s two contexts, this and stop()'s.
+    eval(substitute(browser(text = MSG, skipCalls = SKIP), list(MSG = msg, SKIP = own - n + 2L)), envir = sys.frame(n))
   }
 
   # traceback() as R prints it, with each "at file#line" a link the console opens in the editor.

@@ -9,10 +9,12 @@ Screenshots of a paused session go to $WD_SCREENSHOTS if set, to look at.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QTextCursor
 
 from webr_desktop.core.rcode import r_string
 from webr_desktop.runtime.session import SessionState
@@ -124,6 +126,7 @@ def test_debugonce_next_step_into_finish_continue(shared, qtbot, tmp_path: Path)
     _at(window, qtbot, path, 7)  # g's first line
     qtbot.waitUntil(lambda: window.debug.pane.frame_rows() == ["g(y)", "f(1)"], timeout=STEP)
     _vars(window, qtbot, "a")
+    _shot(window, "debug-step-into-g")
     assert "x" not in window.environment_service.model.names()
     _step(window, qtbot, "finish")
     _at(window, qtbot, path, 5)
@@ -147,6 +150,7 @@ def test_any_expression_at_the_browse_prompt_and_stop(shared, qtbot, tmp_path: P
     editor = window.editor.current_editor()
     assert editor.isReadOnly() and editor.toPlainText().startswith("function(n) {")
     _vars(window, qtbot, "i", "n", "total")
+    _shot(window, "debug-read-only-tab")
     mark = shared.mark()
     _submit(window, console, shared, qtbot, "i * 100")  # any R expression, in the frame
     qtbot.waitUntil(lambda: "[1] 100" in shared.text(mark), timeout=R_TIMEOUT)
@@ -210,6 +214,7 @@ def test_break_on_error_outer_frame_view_and_stop(shared, qtbot, tmp_path: Path)
     window.debug.pane.select_row(1)  # the outer frame, h(3)
     _at(window, qtbot, path, 12)
     _vars(window, qtbot, "v")
+    _shot(window, "debug-error-outer-frame")
     assert "df" not in window.environment_service.model.names()
     window.debug.actions["stop"].trigger()
     _leave(window, shared, qtbot)
@@ -219,6 +224,36 @@ def test_break_on_error_outer_frame_view_and_stop(shared, qtbot, tmp_path: Path)
     _idle(shared, qtbot)
     assert any("boom 1" in t for t in shared.text(mark, "stderr"))
     assert not window.debug.debugger.active and shared.session.prompt == "> "
+
+    # traceback(): R's text, each "at funs.R#n" a link that opens the file at that line.
+    mark = shared.mark()
+    _submit(window, console, shared, qtbot, "traceback()")
+    _idle(shared, qtbot)
+    lines = shared.text(mark)
+    assert "2: inner(v) at funs.R#12" in _plain(lines) and "1: h(1)" in lines, lines
+    qtbot.waitUntil(lambda: _anchor(console, "#16") is not None, timeout=STEP)
+    window.editor.current_editor().setTextCursor(QTextCursor(window.editor.current_editor().document()))
+    console.output.sig_link_activated.emit(_anchor(console, "#16"))  # as a click on it does
+    assert window.editor.path_of(window.editor.current_editor()) == script.resolve()
+    assert window.editor.current_editor().textCursor().blockNumber() == 15
+
+
+def _plain(lines: list[str]) -> list[str]:
+    return [re.sub(r"\x1b\][^\x07]*\x07", "", line) for line in lines]
+
+
+def _anchor(console, ending: str) -> str | None:
+    """The href of a link in the console's text that ends with ``ending``."""
+    block = console.output.document().begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            href = it.fragment().charFormat().anchorHref()
+            if href.endswith(ending):
+                return href
+            it += 1
+        block = block.next()
+    return None
 
 
 def test_interrupt_while_debugging(shared, qtbot, tmp_path: Path) -> None:

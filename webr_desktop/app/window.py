@@ -105,6 +105,8 @@ def build_window(
 def _link_debugger(window: MainWindow) -> None:
     """R's browser: the editor marks the current line, the Environment pane shows the selected
     frame's variables, and both go back to normal when debugging ends."""
+    from PySide6.QtWidgets import QDockWidget
+
     from webr_desktop.ui.editor.debug_location import DebugLocation
 
     debugger, env = window.debug.debugger, window.environment_service
@@ -114,3 +116,12 @@ def _link_debugger(window: MainWindow) -> None:
     debugger.sig_left.connect(location.clear)
     debugger.sig_left.connect(env.show_global)
     debugger.sig_problem.connect(window.show_problem)
+    dock = window.findChild(QDockWidget, "dock:Environment")
+
+    def title(key: str, rows: object) -> None:  # which frame the Environment pane shows
+        frames, selected = debugger.frames, debugger.selected
+        shown = rows is not None and 0 < selected <= len(frames)
+        dock.setWindowTitle(f"Environment: {frames[selected - 1].call[:40]}" if shown else "Environment")
+
+    debugger.sig_vars_changed.connect(title)
+    debugger.sig_left.connect(lambda: dock.setWindowTitle("Environment"))

@@ -358,6 +358,9 @@ class EnvironmentService(QObject):
         self._run(".wd.env_clear()", "clear the environment")
 
     def _run(self, code: str, what: str) -> None:
+        if self._frame is not None:  # the rows are a debugged frame's, not globalenv's
+            self.sig_problem.emit(f"Could not {what}: the pane shows a debugged function's variables.")
+            return
         request = self._session.eval(code)
         self._what = what
         request.sig_finished.connect(self._on_run_finished)
