@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 from pathlib import Path
 
 import pytest
@@ -202,10 +203,12 @@ def test_break_on_error_outer_frame_view_and_stop(shared, qtbot, tmp_path: Path)
     path = str(script.resolve())
     _submit(window, console, shared, qtbot, f"source({r_string(path)})")
     window.debug.actions["break_on_error"].setChecked(True)
+    mark = shared.mark()
     _submit(window, console, shared, qtbot, "h(3)")
     _at(window, qtbot, path, 16)  # stop() in inner()
     qtbot.waitUntil(lambda: window.debug.pane.frame_rows() == ["inner(v)", "h(3)"], timeout=STEP)
     _vars(window, qtbot, "df", "w")
+    assert "Called from: inner(v)" in shared.text(mark)
     with qtbot.waitSignal(window.data_service.sig_view_opened, timeout=R_TIMEOUT):
         window.environment.sig_view_requested.emit("df")  # a local variable in the data viewer
     viewer = window.data_views.current_viewer()
@@ -293,3 +296,15 @@ def test_restart_leaves_no_debug_state_and_debugging_works_again(fresh, qtbot, t
     _at(window, qtbot, path, 2)
     window.debug.actions["continue"].trigger()
     _leave(window, fresh, qtbot)
+
+    # Break on Error is set again in every new R; a crash while browsing leaves no debug state.
+    window.debug.actions["break_on_error"].setChecked(True)
+    fresh.session.restart()
+    qtbot.waitUntil(lambda: fresh.session.state is SessionState.IDLE and fresh.session.prompt == "> ", timeout=90_000)
+    _submit(window, console, fresh, qtbot, f"source({r_string(path)})")
+    _submit(window, console, fresh, qtbot, "h(2)")
+    _at(window, qtbot, path, 16)
+    with qtbot.waitSignal(fresh.session.sig_crashed, timeout=10_000):
+        os.kill(fresh.session._page.render_process_pid(), signal.SIGKILL)  # noqa: SLF001
+    assert not window.debug.debugger.active and window.debug_location.last_line is None
+    assert not window.debug.toolbar.isVisibleTo(window) and window.environment_service.frame is None
