@@ -14,7 +14,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QTextCursor
 
 from webr_desktop.core.rcode import r_string
@@ -117,7 +117,11 @@ def test_debugonce_next_step_into_finish_continue(shared, qtbot, tmp_path: Path)
     editor = window.editor.current_editor()
     assert window.editor.path_of(editor) == script.resolve() and editor.debug_line == 0
 
-    _step(window, qtbot, "next")
+    window.activateWindow()
+    console.input.setFocus()
+    shown = window.debug.debugger.states_shown
+    qtbot.keyClick(console.input, Qt.Key.Key_F10)  # RStudio's key for Next, typed at the console
+    qtbot.waitUntil(lambda: window.debug.debugger.states_shown > shown, timeout=STEP)
     _at(window, qtbot, path, 2)
     _step(window, qtbot, "next")
     _at(window, qtbot, path, 3)

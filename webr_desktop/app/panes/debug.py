@@ -54,9 +54,7 @@ def add_debug(window: MainWindow, session: RSession, settings: QSettings) -> Deb
         action.setEnabled(False)
         action.triggered.connect(slot)
         actions[key] = action
-    window.add_menu("&Debug", list(actions.values()))
-    for action in actions.values():  # the shortcuts work from the console and the editor alike
-        action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+    window.add_menu("&Debug", list(actions.values()))  # window-wide keys: console and editor alike
     toolbar = window.addToolBar("Debug")
     toolbar.setObjectName("toolbar:debug")
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
