@@ -312,3 +312,19 @@ def test_restart_leaves_no_debug_state_and_debugging_works_again(fresh, qtbot, t
         os.kill(fresh.session._page.render_process_pid(), signal.SIGKILL)  # noqa: SLF001
     assert not window.debug.debugger.active and window.debug_location.last_line is None
     assert not window.debug.toolbar.isVisibleTo(window) and window.environment_service.frame is None
+
+
+def test_frame_variables_never_force_promises(shared, qtbot, tmp_path: Path) -> None:
+    window, console, _script = _window(shared, qtbot, tmp_path)
+    _submit(window, console, shared, qtbot, "lazy <- function(a, b, c) {\n  a\n  c\n  browser()\n  1\n}")
+    mark = shared.mark()
+    _submit(window, console, shared, qtbot, 'lazy(1, {cat("FORCED\\n"); 2}, 3)')
+    _at(window, qtbot, "lazy (debug)", 4)
+    _vars(window, qtbot, "a", "b", "c")
+    model = window.environment_service.model
+    assert (model.get("a").preview, model.get("b").type, model.get("c").preview) == ("1", "promise", "3")
+    _step(window, qtbot, "next")  # another state, another look at the frame
+    assert "FORCED" not in shared.text(mark)
+    window.debug.actions["stop"].trigger()
+    _leave(window, shared, qtbot)
+    assert "FORCED" not in shared.text(mark)
