@@ -279,7 +279,7 @@ def test_interrupt_while_debugging(shared, qtbot, tmp_path: Path) -> None:
     mark = shared.mark()
     window.debug.actions["continue"].trigger()
     qtbot.waitUntil(lambda: "spinning" in shared.text(mark), timeout=R_TIMEOUT)  # in the loop now
-    shared.session.interrupt()
+    qtbot.keyClick(console.input, Qt.Key.Key_Escape)  # Esc at the console, as a user stops it
     _leave(window, shared, qtbot)
 
 

@@ -160,7 +160,8 @@ class Debugger(QObject):
 
     def _command(self, name: str) -> None:
         """R's own browser command as console input (echoed like typed input)."""
-        if not self._active or self._session.state is not SessionState.IDLE:
+        if (not self._active or self._session.state is not SessionState.IDLE
+                or not BROWSE_PROMPT.match(self._session.prompt)):  # not at "+ ": it would join an expression
             return
         self.last_command_at = time.perf_counter()
         self._session.write_console(COMMANDS[name])
