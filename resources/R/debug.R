@@ -141,6 +141,7 @@ local({
     }
     frames <- describe_frames(calls, n, attr(calls[[u + 1L]], "srcref"))
     st$frames <- lapply(seq_len(n), sys.frame)
+    st$funs <- lapply(seq_len(n), sys.function)
     sel <- if (is.na(frame)) n else max(0L, min(as.integer(frame), n))
     env <- if (sel == 0L) globalenv() else st$frames[[sel]]
     top <- NULL
@@ -163,6 +164,15 @@ local({
     k <- as.integer(k)
     if (k < 1L || k > length(st$frames)) return(NULL)
     tools$.wd.env_summary(st$frames[[k]])
+  }
+
+  # The text of frame k's function, for a file the app would not open (outside its folders).
+  tools$.wd.debug_text <- function(k) {
+    k <- as.integer(k)
+    if (k < 1L || k > length(st$funs)) return(NULL)
+    fn <- st$funs[[k]]
+    if (inherits(fn, "functionWithTrace")) fn <- fn@original
+    fun_text(fn)
   }
 
   # The environment of frame k (View() of a local variable in the selected frame).

@@ -81,7 +81,7 @@ def test_debug_line_follows_the_location_across_tabs(qtbot, tmp_path: Path) -> N
     tabs.show()
     script = tmp_path / "funs.R"
     script.write_text("f <- function(x) {\n  y <- x + 1\n  z <- g(y)\n  z\n}\n", encoding="utf-8")
-    location = DebugLocation(tabs)
+    location = DebugLocation(tabs, Path)  # the app's resolver maps R paths to project files
     location.show(Frame("f(1)", "f", str(script), 3, 3))
     editor = tabs.current_editor()
     assert tabs.path_of(editor) == script.resolve() and editor.debug_line == 2
@@ -170,3 +170,15 @@ def test_environment_shows_frames_then_the_global_environment() -> None:
     assert model.names() == ["x", "y"]
     service.show_global()
     assert service.frame is None and session.evals == [".wd.env_update(full = TRUE)"]
+
+
+def test_a_file_the_resolver_refuses_is_not_opened_and_its_text_is_asked_for(qtbot, tmp_path: Path) -> None:
+    tabs = EditorTabs()
+    qtbot.addWidget(tabs)
+    secret = tmp_path / "secret.R"
+    secret.write_text("s <- 1\n", encoding="utf-8")
+    asked: list[Frame] = []
+    location = DebugLocation(tabs, lambda _r_path: None, asked.append)
+    frame = Frame("s()", "s", str(secret), 1, 1)
+    location.show(frame)
+    assert tabs.editors() == [] and asked == [frame] and location.last_line is None

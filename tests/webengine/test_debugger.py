@@ -328,3 +328,30 @@ def test_frame_variables_never_force_promises(shared, qtbot, tmp_path: Path) -> 
     window.debug.actions["stop"].trigger()
     _leave(window, shared, qtbot)
     assert "FORCED" not in shared.text(mark)
+
+
+def test_r_cannot_open_host_files_outside_the_project(shared, qtbot, tmp_path: Path) -> None:
+    """Hostile R names a host file outside the open folder (as a srcref's file, and as a console
+    link): the editor never opens it (rstudioapi could then read it back to R)."""
+    window, console, _script = _window(shared, qtbot, tmp_path)
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    secret = outside / "secret.R"
+    secret.write_text("host_secret <- function() {\n  1\n}\n", encoding="utf-8")
+    r_secret = r_string(str(secret))
+    # The same path made in R's own file system, with a function whose srcref names it.
+    _submit(window, console, shared, qtbot,
+            f"dir.create(dirname({r_secret}), recursive = TRUE); writeLines(c('sneak <- function() {{', '  1', '}}'), {r_secret}); "
+            f"eval(parse(text = readLines({r_secret}), srcfile = srcfilecopy({r_secret}, readLines({r_secret}))))")
+    _submit(window, console, shared, qtbot, "debugonce(sneak); sneak()")
+    _at(window, qtbot, "sneak (debug)", 1)  # its text in a read-only tab, not the host file
+    assert all(window.editor.path_of(e) != secret.resolve() for e in window.editor.editors())
+    assert shared.eval(qtbot, ".wd.debug_state()$frames[[1L]]$file") == str(secret)  # R did name it
+    window.debug.actions["stop"].trigger()
+    _leave(window, shared, qtbot)
+    console.output.sig_link_activated.emit(f"file://{secret}#1")  # a link R printed, clicked
+    assert all(window.editor.path_of(e) != secret.resolve() for e in window.editor.editors())
+    inside = tmp_path / "funs.R"
+    console.output.sig_link_activated.emit(f"file://{inside}#2")  # inside the folder: opens
+    assert window.editor.path_of(window.editor.current_editor()) == inside.resolve()
+    assert window.editor.current_editor().textCursor().blockNumber() == 1

@@ -86,9 +86,11 @@ def build_window(
     window.environment.sig_view_requested.connect(
         lambda name: window.data_service.open_name(name, window.debug.debugger.selected if window.environment_service.frame else 0)
     )
-    _link_debugger(window)
+    _link_debugger(window, project)
     console.sig_help_requested.connect(window.help.show_topic)  # cli's help links
-    console.sig_open_file_requested.connect(lambda path, line: window.editor.open_file(Path(path), line))  # traceback()'s too
+    console.sig_open_file_requested.connect(  # cli's and traceback()'s file links: only files R can see
+        lambda path, line: (host := _host_file(project, path)) is not None and window.editor.open_file(host, line)
+    )
     window.packages.sig_restart_requested.connect(session.restart)  # an update or removal of a loaded package
     if package_session is not None:  # R's own offers (missing package, Restart R) above the console's input
         connect_package_offers(console, package_session, session)
@@ -102,7 +104,16 @@ def build_window(
     return window, console
 
 
-def _link_debugger(window: MainWindow) -> None:
+def _host_file(project: ProjectService, r_path: str) -> Path | None:
+    """The host file behind an R path R named, if R can see it (inside an open project folder,
+    also after symlinks are resolved); R's output is not trusted to name other host files."""
+    host = project.host_path(r_path)
+    if host is None or project.r_path(host) is None:
+        return None
+    return host.resolve()
+
+
+def _link_debugger(window: MainWindow, project: ProjectService) -> None:
     """R's browser: the editor marks the current line, the Environment pane shows the selected
     frame's variables, and both go back to normal when debugging ends."""
     from PySide6.QtWidgets import QDockWidget
@@ -110,7 +121,7 @@ def _link_debugger(window: MainWindow) -> None:
     from webr_desktop.ui.editor.debug_location import DebugLocation
 
     debugger, env = window.debug.debugger, window.environment_service
-    window.debug_location = location = DebugLocation(window.editor)
+    window.debug_location = location = DebugLocation(window.editor, lambda r_path: _host_file(project, r_path), debugger.load_text)
     debugger.sig_location_changed.connect(location.show)
     debugger.sig_vars_changed.connect(lambda key, rows: env.show_global() if rows is None else env.show_frame(key, rows))
     debugger.sig_left.connect(location.clear)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, Signal
 
@@ -176,6 +176,25 @@ class Debugger(QObject):
         asked = self._prompts
         request.sig_finished.connect(lambda value, i=index: self._on_vars(asked, i, value))
         request.sig_failed.connect(self._on_failed)
+
+    def load_text(self, frame: Frame) -> None:
+        """Fetch the function text of ``frame`` (a file the app will not open): the location
+        is then emitted again with the text."""
+        if frame not in self._frames:
+            return
+        index = self._frames.index(frame) + 1
+        request = self._session.eval(f".wd.debug_text({index}L)")
+        asked = self._prompts
+        request.sig_finished.connect(lambda value: self._on_text(asked, index, frame, value))
+        request.sig_failed.connect(self._on_failed)
+
+    def _on_text(self, asked: int, index: int, frame: Frame, value: object) -> None:
+        if asked != self._prompts or not isinstance(value, dict) or self._frames[index - 1:index] != [frame]:
+            return
+        shown = replace(frame, file="", text=str(value.get("text") or ""), first=_int(value.get("first")))
+        self._frames[index - 1] = shown
+        if index == self._selected:
+            self.sig_location_changed.emit(shown)
 
     def set_break_on_error(self, on: bool) -> None:
         """Session ▸ Break on Error: an uncaught error opens the browser where it was raised."""

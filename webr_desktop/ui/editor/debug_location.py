@@ -3,6 +3,7 @@ text in a read-only tab, with the line marked (arrow + background); one marked l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtGui import QTextCursor
@@ -13,24 +14,36 @@ from webr_desktop.ui.editor.editor_tabs import EditorTabs
 
 
 class DebugLocation:
-    """Moves the debug line marker between the editor's tabs."""
+    """Moves the debug line marker between the editor's tabs.
 
-    def __init__(self, tabs: EditorTabs) -> None:
+    ``resolve`` turns the R path R reported into the host file to open, or None: R's word is
+    not trusted, so only files R itself can see (the open project folders) are opened; any
+    other frame shows its function's text instead.
+    """
+
+    def __init__(
+        self, tabs: EditorTabs, resolve: Callable[[str], Path | None], need_text: Callable[[Frame], None] | None = None,
+    ) -> None:
         self._tabs = tabs
+        self._resolve = resolve
+        self._need_text = need_text  # asks for the function's text of a file not opened
         self._marked: CodeEditor | None = None
         self.last_line: tuple[str, int] | None = None  # (file or tab title, 1-based line) shown last
 
     def show(self, frame: Frame) -> None:
         """Open the frame's file (or its text) and mark its current line."""
-        if frame.file and Path(frame.file).is_file():
-            editor = self._tabs.open_file(Path(frame.file))
+        host = self._resolve(frame.file) if frame.file else None
+        if host is not None and host.is_file():
+            editor = self._tabs.open_file(host)
             line = frame.line
-            where = frame.file
+            where = str(host)
         elif frame.text:
             editor = self._tabs.open_read_only(frame.title, frame.text)
             line = frame.text_line
             where = frame.title
         else:
+            if frame.file and self._need_text is not None:
+                self._need_text(frame)  # shown again, with its text, when R answers
             editor, line, where = None, None, ""
         if editor is None:
             self.clear()
