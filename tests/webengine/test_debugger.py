@@ -355,3 +355,17 @@ def test_r_cannot_open_host_files_outside_the_project(shared, qtbot, tmp_path: P
     console.output.sig_link_activated.emit(f"file://{inside}#2")  # inside the folder: opens
     assert window.editor.path_of(window.editor.current_editor()) == inside.resolve()
     assert window.editor.current_editor().textCursor().blockNumber() == 1
+
+
+def test_a_function_without_source_shows_its_deparsed_text(shared, qtbot, tmp_path: Path) -> None:
+    window, console, _script = _window(shared, qtbot, tmp_path)
+    _submit(window, console, shared, qtbot, "debugonce(sd); sd(c(1, 3))")
+    qtbot.waitUntil(lambda: window.debug.debugger.active and window.debug_location.last_line is not None, timeout=STEP)
+    editor = window.editor.current_editor()
+    assert editor.isReadOnly() and "sqrt(var(" in editor.toPlainText()  # R's deparse of stats::sd
+    assert window.debug.pane.frame_rows() == ["sd(c(1, 3))"]
+    _vars(window, qtbot, "x", "na.rm")
+    mark = shared.mark()
+    window.debug.actions["continue"].trigger()
+    _leave(window, shared, qtbot)
+    assert "[1] 1.414214" in shared.text(mark)
