@@ -19,7 +19,10 @@ local({
   tools$.wd.debug_st <- st
 
   EVAL_FORMALS <- c("expr", "conditions", "streams", "autoprint")
-  TRACE_FUNS <- c(".doTrace", "eval.parent", "eval", "evalq", "browser")
+  # Trailing frames that are machinery, not the browsed code: trace()'s and the breakpoints'
+  # .doTrace -> eval.parent -> eval, and source()'s own frames when a breakpoint stops at a
+  # top-level line of a file being sourced (then R browses the global environment).
+  TRACE_FUNS <- c(".doTrace", "eval.parent", "eval", "evalq", "browser", "withVisible", "source", "sys.source")
   ERROR_FUNS <- c("stop", ".handleSimpleError", "h", "signalCondition", "stopifnot", "abort",
                   "rlang::abort", "cli_abort", ".signalSimpleWarning", "warning")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from webr_desktop.app.panes.breakpoints import add_breakpoints
 from webr_desktop.app.panes.console import add_console, connect_package_offers
 from webr_desktop.app.panes.debug import add_debug
 from webr_desktop.app.panes.environment import add_environment
@@ -63,6 +64,7 @@ def build_window(
     console = add_console(window, session, history)
     window.source, window.data_service, completions = add_source(window, session, project, console.submit)
     window.editor, window.data_views = window.source.editor, window.source.data
+    window.breakpoints = add_breakpoints(window, session, project, settings, window.source)
     # Right: Environment above; Files, Plots, Help, Viewer and Packages tabbed below.
     window.environment = add_environment(window, session)
     window.files = add_files(window, session, project)

@@ -9,9 +9,12 @@ be sourced (with and without echo): the tabs decide what "the file" is. Tab comp
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QColor, QFontDatabase, QKeyEvent, QPainter, QPaintEvent, QResizeEvent, QTextCursor, QTextFormat,
+    QColor, QFontDatabase, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QTextBlock, QTextCursor,
+    QTextFormat,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
@@ -25,6 +28,9 @@ _PAIRS = {"(": ")", "[": "]", "{": "}"}
 _CLOSING = {v: k for k, v in _PAIRS.items()}
 CURRENT_LINE = QColor("#eef3fb")
 BRACKET_MATCH = QColor("#c8e0c8")
+MARKER_WIDTH = 16  # the gutter's left column: breakpoint dots (and the debugger's arrow)
+# Draws one line's markers: (painter, block, the line's rectangle in the marker column).
+GutterPainter = Callable[[QPainter, QTextBlock, QRect], None]
 
 
 class _Gutter(QWidget):
@@ -40,12 +46,24 @@ class _Gutter(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         self._editor.paint_gutter(event)
 
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton:
+            block = self._editor.block_at_y(event.position().toPoint().y())
+            if block.isValid():
+                self._editor.sig_toggle_breakpoint_requested.emit(block.blockNumber() + 1)
+                return
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        event.accept()  # the press toggled; the release ends the click here
+
 
 class CodeEditor(QPlainTextEdit):
     """One R buffer: highlighting, gutter, brackets, indentation, run and complete keys."""
 
     sig_run_code = Signal(str)  # code to run in the console (Ctrl+Enter)
     sig_source_requested = Signal(bool)  # source the file: True = with echo
+    sig_toggle_breakpoint_requested = Signal(int)  # 1-based line: a gutter click or F9
 
     def __init__(self, completions: CompletionSource | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,7 +75,9 @@ class CodeEditor(QPlainTextEdit):
         self._statements = StatementIndex(self.highlighter.summaries)
         self.completion = CompletionPopup(self, completions)
         self._gutter = _Gutter(self)
-        self._debug_arrow = DebugArrow(self, self._gutter)  # where R's debugger stands
+        self.gutter_painters: list[GutterPainter] = []  # breakpoints, the debugger's arrow
+        self._debug_arrow = DebugArrow()  # where R's debugger stands
+        self.gutter_painters.append(self._debug_arrow)
         self.blockCountChanged.connect(self._update_gutter_width)
         self.updateRequest.connect(self._on_update_request)
         self.cursorPositionChanged.connect(self._update_extra_selections)
@@ -74,13 +94,30 @@ class CodeEditor(QPlainTextEdit):
 
     def set_debug_line(self, line: int | None) -> None:
         """Mark (arrow + background) the line R's debugger stands at; None clears it."""
-        self._debug_arrow.set_line(line)
-        self._update_extra_selections()
+        self._debug_arrow.line = line
+        self.gutter_painters.remove(self._debug_arrow)  # drawn last: over a breakpoint's dot
+        self.gutter_painters.append(self._debug_arrow)
+        self._update_extra_selections()  # updates the gutter too
 
     # ------------------------------------------------------------------ gutter
+    @property
+    def gutter(self) -> QWidget:
+        return self._gutter
+
     def gutter_width(self) -> int:
         digits = max(3, len(str(self.blockCount())))
-        return 12 + self.fontMetrics().horizontalAdvance("9") * digits
+        return MARKER_WIDTH + 12 + self.fontMetrics().horizontalAdvance("9") * digits
+
+    def block_at_y(self, y: int) -> QTextBlock:
+        """The block at gutter/viewport height ``y`` (invalid below the last line)."""
+        block = self.firstVisibleBlock()
+        top = self.blockBoundingGeometry(block).translated(self.contentOffset()).top()
+        while block.isValid():
+            bottom = top + self.blockBoundingRect(block).height()
+            if block.isVisible() and top <= y < bottom:
+                return block
+            block, top = block.next(), bottom
+        return QTextBlock()
 
     def _update_gutter_width(self, _count: int = 0) -> None:
         self.setViewportMargins(self.gutter_width(), 0, 0, 0)
@@ -111,6 +148,8 @@ class CodeEditor(QPlainTextEdit):
                 painter.setPen(QColor("#333333") if block.blockNumber() == current else QColor("#9a9a9a"))
                 painter.drawText(0, top, self._gutter.width() - 6, height, Qt.AlignmentFlag.AlignRight,
                                  str(block.blockNumber() + 1))
+                for paint in self.gutter_painters:
+                    paint(painter, block, QRect(0, top, MARKER_WIDTH, height))
             block = block.next()
             top = bottom
         painter.end()
@@ -170,6 +209,9 @@ class CodeEditor(QPlainTextEdit):
         shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
         if self.completion.is_visible() and key in POPUP_KEYS:
             event.ignore()  # the completer's popup takes these
+            return
+        if key == Qt.Key.Key_F9 and not ctrl:  # F9, and RStudio's Shift+F9
+            self.sig_toggle_breakpoint_requested.emit(self.textCursor().blockNumber() + 1)
             return
         if ctrl and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if shift:
