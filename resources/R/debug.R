@@ -22,7 +22,8 @@ local({
   # Trailing frames that are machinery, not the browsed code: trace()'s and the breakpoints'
   # .doTrace -> eval.parent -> eval, and source()'s own frames when a breakpoint stops at a
   # top-level line of a file being sourced (then R browses the global environment).
-  TRACE_FUNS <- c(".doTrace", "eval.parent", "eval", "evalq", "browser", "withVisible", "source", "sys.source")
+  TRACE_FUNS <- c(".doTrace", "eval.parent", "eval", "evalq", "browser", "withVisible", "source", "sys.source",
+                  ".wd.bp_source_orig") # base::source() while breakpoints.R wraps source()
   ERROR_FUNS <- c("stop", ".handleSimpleError", "h", "signalCondition", "stopifnot", "abort",
                   "rlang::abort", "cli_abort", ".signalSimpleWarning", "warning")
 
@@ -127,6 +128,23 @@ local({
     out
   }
 
+  # The top-level statement source() is evaluating (its own variables `srcrefs` and `i`, in
+  # the innermost source() frame): where a stop before a top-level line of a sourced file is,
+  # when nothing R is evaluating carries a srcref.
+  sourcing_srcref <- function(u) {
+    for (k in rev(seq_len(u))) {
+      # base::source()'s frame (its body names exprs, srcrefs and Ne); read only those locals
+      if (!identical(names(formals(sys.function(k)))[c(1L, 5L)], c("file", "exprs"))) next
+      env <- sys.frame(k)
+      srcrefs <- get0("srcrefs", envir = env, inherits = FALSE)
+      i <- get0("i", envir = env, inherits = FALSE)
+      if (is.list(srcrefs) && is.numeric(i) && length(i) == 1L && !is.na(i) && i >= 1L && i <= length(srcrefs)) {
+        return(srcrefs[[i]])
+      }
+    }
+    NULL
+  }
+
   # Where the browser stands: the stack (outermost first), the browsed frame's index in it
   # (0: the global environment, as for browser() in a top-level loop), and the selected
   # frame's variables. `frame`: the frame to show variables of (NA: the browsed one).
@@ -148,8 +166,9 @@ local({
     sel <- if (is.na(frame)) n else max(0L, min(as.integer(frame), n))
     env <- if (sel == 0L) globalenv() else st$frames[[sel]]
     top <- NULL
-    if (n == 0L) { # browser() in top-level code (a loop typed at the console)
+    if (n == 0L) { # browser() in top-level code (a loop typed at the console, a sourced file)
       sr <- attr(calls[[u + 1L]], "srcref")
+      if (is.null(sr)) sr <- sourcing_srcref(u)
       top <- c(where(sr), list(text = "", first = NA_integer_))
       sf <- attr(sr, "srcfile")
       if (!is.null(sr) && !nzchar(top$file) && is.environment(sf)) {

@@ -42,6 +42,7 @@ inner <- function(w) {
   df <- data.frame(a = seq_len(w))
   stop("boom ", w)
 }
+top_value <- 1
 """
 STEP = 10_000  # a step -> its line and variables shown: ~20 ms measured; only a hang breaks this
 
@@ -369,3 +370,41 @@ def test_a_function_without_source_shows_its_deparsed_text(shared, qtbot, tmp_pa
     window.debug.actions["continue"].trigger()
     _leave(window, shared, qtbot)
     assert "[1] 1.414214" in shared.text(mark)
+
+
+def test_editor_breakpoints_enter_the_same_mode(shared, qtbot, tmp_path: Path) -> None:
+    """Breakpoints set in the editor's gutter (F9; the breakpoint helper's service places them
+    when the file is sourced) stop R in this debug mode: at a top-level line while sourcing,
+    then inside f."""
+    window, console, script = _window(shared, qtbot, tmp_path)
+    path = str(script.resolve())
+    editor = window.editor.open_file(script)
+    for line in (3, 18):
+        cursor = editor.textCursor()
+        cursor.setPosition(editor.document().findBlockByNumber(line - 1).position())
+        editor.setTextCursor(cursor)
+        qtbot.keyClick(editor, Qt.Key.Key_F9)
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    _at(window, qtbot, path, 18)  # source() stopped before the top-level line 18: top-level code
+    assert window.debug.pane.frame_rows() == []
+    window.debug.actions["continue"].trigger()
+    _leave(window, shared, qtbot)
+    qtbot.waitUntil(lambda: shared.eval(qtbot, 'inherits(f, "functionWithTrace")') is True, timeout=R_TIMEOUT)
+
+    _submit(window, console, shared, qtbot, "f(1)")
+    _at(window, qtbot, path, 3)
+    _vars(window, qtbot, "x", "y")
+    assert window.debug.pane.frame_rows() == ["f(1)"]  # the breakpoint's own frames are not shown
+    _shot(window, "debug-editor-breakpoint")
+    _step(window, qtbot, "next")  # the statement itself comes next (R says line 3 again)
+    _at(window, qtbot, path, 3)
+    _step(window, qtbot, "step_into")
+    _at(window, qtbot, path, 7)
+    qtbot.waitUntil(lambda: window.debug.pane.frame_rows() == ["g(y)", "f(1)"], timeout=STEP)
+    _step(window, qtbot, "finish")
+    _at(window, qtbot, path, 5)
+    mark = shared.mark()
+    window.debug.actions["continue"].trigger()
+    _leave(window, shared, qtbot)
+    assert "[1] 40" in shared.text(mark)
+    editor.document().setModified(False)
