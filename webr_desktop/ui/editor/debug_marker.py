@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRect, Qt
-from PySide6.QtGui import QColor, QPainter, QPolygonF, QTextCursor, QTextFormat
+from PySide6.QtCore import QPointF, QRect
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QTextEdit
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class DebugArrow:
         shaft = size * 0.35
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setPen(QPen(QColor("white"), 1.2))  # stands out on a breakpoint's red dot
         painter.setBrush(ARROW)
         painter.drawPolygon(QPolygonF([
             QPointF(x, y + size / 2 - shaft / 2), QPointF(x + size * 0.5, y + size / 2 - shaft / 2),
