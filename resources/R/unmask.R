@@ -1,4 +1,4 @@
-# Runs last at every R start. The app's versions of a few R functions (quit/q, View,
+# Runs last at every R start. The app's versions of a few R functions (quit/q, View, traceback,
 # download.file, url, socketConnection, readBin/readLines/readChar) replace R's own in R's own namespace and package
 # environment, as R allows, instead of masking them from tools:webr_desktop: search() still
 # lists tools:webr_desktop (the app's internal .wd.* helpers live there: the one documented
@@ -8,7 +8,7 @@ local({
   tools <- as.environment("tools:webr_desktop")
   homes <- c(q = "base", quit = "base", url = "base", socketConnection = "base",
              readBin = "base", readLines = "base", readChar = "base",
-             download.file = "utils", View = "utils")
+             download.file = "utils", View = "utils", traceback = "base")
   orig <- if (is.environment(tools$.wd.orig)) tools$.wd.orig else new.env()
   for (name in names(homes)) {
     if (!exists(name, envir = tools, inherits = FALSE)) next

@@ -192,9 +192,10 @@ local({
     invisible(NULL)
   }
 
-  tools$.wd.view_open_name <- function(name) {
-    x <- get(name, envir = globalenv())
-    new_view(x, name, name, name, globalenv())$id
+  # `envir`: the global environment, or a debugged frame's (the Debug pane's selection).
+  tools$.wd.view_open_name <- function(name, envir = globalenv()) {
+    x <- get(name, envir = envir)
+    new_view(x, name, name, name, envir)$id
   }
 
   col_index <- function(v, name) {

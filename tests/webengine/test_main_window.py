@@ -26,7 +26,8 @@ def test_status_bar_menus_and_title(fresh, qtbot, tmp_path: Path) -> None:
     assert "R 4.6" in window.versions_label.text()
     assert tmp_path.name in window.windowTitle()
     menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
-    assert [a.text().replace("&", "") for a in menus["Session"].actions()] == ["Interrupt R", "Restart R"]
+    assert [a.text().replace("&", "") for a in menus["Session"].actions()] == ["Interrupt R", "Restart R", "", "Break on Error"]
+    assert [a.text().replace("&", "") for a in menus["Debug"].actions()] == ["Next", "Step Into", "Finish Function", "Continue", "Stop"]
     file_items = [a.text().replace("&", "") for a in menus["File"].actions() if not a.isSeparator()]
     assert file_items == [
         "New R Script", "Open File…", "Save", "Save As…", "Close", "Open Folder…", "Open Recent", "Quit",

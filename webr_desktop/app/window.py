@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from webr_desktop.app.panes.breakpoints import add_breakpoints
 from webr_desktop.app.panes.console import add_console, connect_package_offers
+from webr_desktop.app.panes.debug import add_debug
 from webr_desktop.app.panes.environment import add_environment
 from webr_desktop.app.panes.files import add_files
 from webr_desktop.app.panes.folders import add_folder_menu
@@ -75,6 +76,7 @@ def build_window(
     if network is not None:
         window.network_controls = add_network(window, network, settings, downloads)
     add_session_status(window, session)
+    window.debug = add_debug(window, session, settings)
 
     # Links between panes.
     console.set_completions(completions)  # the editor's completion service serves both
@@ -83,9 +85,14 @@ def build_window(
     window.files.sig_path_renamed.connect(window.editor.follow_rename)
     window.files.sig_paths_deleted.connect(window.editor.mark_deleted)
     window.files.sig_open_folder_requested.connect(window.folder_menu.choose_folder)
-    window.environment.sig_view_requested.connect(window.data_service.open_name)
+    window.environment.sig_view_requested.connect(
+        lambda name: window.data_service.open_name(name, window.debug.debugger.selected if window.environment_service.frame else 0)
+    )
+    _link_debugger(window, project)
     console.sig_help_requested.connect(window.help.show_topic)  # cli's help links
-    console.sig_open_file_requested.connect(lambda path, _line: window.editor.open_file(Path(path)))
+    console.sig_open_file_requested.connect(  # cli's and traceback()'s file links: only files R can see
+        lambda path, line: (host := _host_file(project, path)) is not None and window.editor.open_file(host, line)
+    )
     window.packages.sig_restart_requested.connect(session.restart)  # an update or removal of a loaded package
     if package_session is not None:  # R's own offers (missing package, Restart R) above the console's input
         connect_package_offers(console, package_session, session)
@@ -94,4 +101,40 @@ def build_window(
 
     window.raise_side_pane("Files" if project.folder else "Plots")  # Help waits until R shows a page
     window.restore_layout()
+    window.debug.dock.hide()  # shown while R browses, whatever the saved layout says
+    window.debug.toolbar.hide()
     return window, console
+
+
+def _host_file(project: ProjectService, r_path: str) -> Path | None:
+    """The host file behind an R path R named, if R can see it (inside an open project folder,
+    also after symlinks are resolved); R's output is not trusted to name other host files."""
+    host = project.host_path(r_path)
+    if host is None or project.r_path(host) is None:
+        return None
+    return host.resolve()
+
+
+def _link_debugger(window: MainWindow, project: ProjectService) -> None:
+    """R's browser: the editor marks the current line, the Environment pane shows the selected
+    frame's variables, and both go back to normal when debugging ends."""
+    from PySide6.QtWidgets import QDockWidget
+
+    from webr_desktop.ui.editor.debug_location import DebugLocation
+
+    debugger, env = window.debug.debugger, window.environment_service
+    window.debug_location = location = DebugLocation(window.editor, lambda r_path: _host_file(project, r_path), debugger.load_text)
+    debugger.sig_location_changed.connect(location.show)
+    debugger.sig_vars_changed.connect(lambda key, rows: env.show_global() if rows is None else env.show_frame(key, rows))
+    debugger.sig_left.connect(location.clear)
+    debugger.sig_left.connect(env.show_global)
+    debugger.sig_problem.connect(window.show_problem)
+    dock = window.findChild(QDockWidget, "dock:Environment")
+
+    def title(key: str, rows: object) -> None:  # which frame the Environment pane shows
+        frames, selected = debugger.frames, debugger.selected
+        shown = rows is not None and 0 < selected <= len(frames)
+        dock.setWindowTitle(f"Environment: {frames[selected - 1].call[:40]}" if shown else "Environment")
+
+    debugger.sig_vars_changed.connect(title)
+    debugger.sig_left.connect(lambda: dock.setWindowTitle("Environment"))

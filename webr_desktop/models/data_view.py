@@ -49,9 +49,11 @@ class DataViewService(QObject):
             del self._models[view_id]
         return list(self._models.values())
 
-    def open_name(self, name: str) -> None:
-        """View a global-environment object by name (the environment pane's double-click)."""
-        self._open(f".wd.view_meta(.wd.view_open_name({r_string(name)}))")
+    def open_name(self, name: str, frame: int = 0) -> None:
+        """View an object by name (the environment pane's double-click): of the global
+        environment, or of debugged frame ``frame`` (1 = outermost) while R browses."""
+        where = f", .wd.debug_env({int(frame)}L)" if frame > 0 else ""
+        self._open(f".wd.view_meta(.wd.view_open_name({r_string(name)}{where}))")
 
     # ------------------------------------------------------------------ internals
     def _open(self, code: str) -> None:

@@ -235,7 +235,15 @@ def parse_update(value: object) -> tuple[bool, list[EnvRow], list[str], float | 
     """(reset, changed rows, removed names, R's own time in ms) from .wd.env_update()."""
     if not isinstance(value, dict) or not isinstance(value.get("changed"), dict):
         raise EnvironmentDiffError(f"expected list(reset, changed, removed), got {type(value).__name__}")
-    changed = value["changed"]
+    rows = parse_rows(value["changed"])
+    ms = value.get("ms")
+    return value.get("reset") is True, rows, _strings(value.get("removed")), float(ms) if isinstance(ms, (int, float)) else None
+
+
+def parse_rows(changed: object) -> list[EnvRow]:
+    """Summary rows from R's parallel vectors (name, class, dims, size, preview, viewable)."""
+    if not isinstance(changed, dict):
+        raise EnvironmentDiffError(f"expected a list of columns, got {type(changed).__name__}")
     names = _strings(changed.get("name"))
     n = len(names)
     cls, dims, size, preview, viewable = (
@@ -252,8 +260,7 @@ def parse_update(value: object) -> tuple[bool, list[EnvRow], list[str], float | 
         )
         for i in range(n)
     ]
-    ms = value.get("ms")
-    return value.get("reset") is True, rows, _strings(value.get("removed")), float(ms) if isinstance(ms, (int, float)) else None
+    return rows
 
 
 class EnvironmentService(QObject):
@@ -282,6 +289,7 @@ class EnvironmentService(QObject):
         self.last_changed_count = 0  # rows R sent in the last refresh (new or changed)
         self.last_removed_count = 0
         self.last_reset = False  # the last refresh was a full one
+        self._frame: str | None = None  # while R browses: the debugged frame shown, not globalenv
         session.sig_command_finished.connect(self.refresh)
         session.sig_started.connect(self._on_session_started)
         if session.state is SessionState.IDLE:  # built for a session that already runs
@@ -297,6 +305,9 @@ class EnvironmentService(QObject):
         """Bring the model up to date (coalesced: at most one request in flight)."""
         if full:
             self._need_full = True
+        if self._frame is not None:  # a debugged frame is shown: globalenv waits till the end
+            self._need_full = True
+            return
         if self._in_flight:
             self._queued = True
             return
@@ -311,6 +322,31 @@ class EnvironmentService(QObject):
         request.sig_finished.connect(self._on_update_finished)
         request.sig_failed.connect(self._on_update_failed)
 
+    @property
+    def frame(self) -> str | None:
+        """The debugged frame the model shows (its key), or None for the global environment."""
+        return self._frame
+
+    def show_frame(self, key: str, rows: list[EnvRow]) -> None:
+        """While R browses, the model shows a frame's variables (the debugger reads them):
+        a new frame replaces the rows, the same frame after a step changes only what changed."""
+        if key != self._frame:
+            self._frame = key
+            self.model.set_rows(rows)
+        else:
+            new = {r.name: r for r in rows}
+            gone = [n for n in self.model.names() if n not in new]
+            self.model.apply([r for r in rows if self.model.get(r.name) != r], gone)
+        self.sig_refreshed.emit()
+
+    def show_global(self) -> None:
+        """Debugging ended: back to the global environment (a full refresh: R's snapshot of
+        it and the model parted ways while frames were shown)."""
+        if self._frame is None:
+            return
+        self._frame = None
+        self.refresh(full=True)
+
     def remove(self, names: Iterable[str]) -> None:
         """Remove objects from R's global environment, then refresh."""
         names = list(dict.fromkeys(names))
@@ -322,6 +358,9 @@ class EnvironmentService(QObject):
         self._run(".wd.env_clear()", "clear the environment")
 
     def _run(self, code: str, what: str) -> None:
+        if self._frame is not None:  # the rows are a debugged frame's, not globalenv's
+            self.sig_problem.emit(f"Could not {what}: the pane shows a debugged function's variables.")
+            return
         request = self._session.eval(code)
         self._what = what
         request.sig_finished.connect(self._on_run_finished)
@@ -331,6 +370,9 @@ class EnvironmentService(QObject):
     def _on_update_finished(self, value: object) -> None:
         started = self._started
         self._in_flight = False
+        if self._frame is not None:  # debugging began while this refresh ran: not shown
+            self._need_full = True
+            return
         try:
             reset, rows, removed, r_ms = parse_update(value)
         except EnvironmentDiffError as exc:
@@ -380,5 +422,6 @@ class EnvironmentService(QObject):
     # ------------------------------------------------------------------ session
     def _on_session_started(self, _ready: object) -> None:
         """A new R: its environment is empty (or restored by R itself); show exactly that."""
+        self._frame = None
         self.model.clear()
         self.refresh(full=True)

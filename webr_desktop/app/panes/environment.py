@@ -17,6 +17,7 @@ def add_environment(window: MainWindow, session: RSession) -> EnvironmentPane:
 
     model = EnvironmentModel(window)
     service = EnvironmentService(session, model, window)  # one per session: R diffs against it
+    window.environment_service = service  # the debugger shows frames through it (app/window.py)
     pane = EnvironmentPane(model)
     window.add_side_pane("Environment", pane, group="upper")
     pane.sig_refresh_requested.connect(lambda: service.refresh(full=True))

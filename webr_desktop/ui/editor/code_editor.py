@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
 from webr_desktop.core.r_statements import StatementIndex, is_code_line
 from webr_desktop.ui.editor.completer import POPUP_KEYS, CompletionPopup, CompletionSource, follows_token
+from webr_desktop.ui.editor.debug_marker import DebugArrow, debug_line_selection
 from webr_desktop.ui.editor.highlighter import RHighlighter
 
 INDENT = "  "  # RStudio's default: two spaces
@@ -75,6 +76,8 @@ class CodeEditor(QPlainTextEdit):
         self.completion = CompletionPopup(self, completions)
         self._gutter = _Gutter(self)
         self.gutter_painters: list[GutterPainter] = []  # breakpoints, the debugger's arrow
+        self._debug_arrow = DebugArrow()  # where R's debugger stands
+        self.gutter_painters.append(self._debug_arrow)
         self.blockCountChanged.connect(self._update_gutter_width)
         self.updateRequest.connect(self._on_update_request)
         self.cursorPositionChanged.connect(self._update_extra_selections)
@@ -83,6 +86,18 @@ class CodeEditor(QPlainTextEdit):
 
     def set_completions(self, completions: CompletionSource | None) -> None:
         self.completion.set_source(completions)
+
+    @property
+    def debug_line(self) -> int | None:
+        """The line (0-based) R's debugger stopped at in this buffer, or None."""
+        return self._debug_arrow.line
+
+    def set_debug_line(self, line: int | None) -> None:
+        """Mark (arrow + background) the line R's debugger stands at; None clears it."""
+        self._debug_arrow.line = line
+        self.gutter_painters.remove(self._debug_arrow)  # drawn last: over a breakpoint's dot
+        self.gutter_painters.append(self._debug_arrow)
+        self._update_extra_selections()  # updates the gutter too
 
     # ------------------------------------------------------------------ gutter
     @property
@@ -148,6 +163,8 @@ class CodeEditor(QPlainTextEdit):
         line.cursor = self.textCursor()
         line.cursor.clearSelection()
         selections.append(line)
+        if self._debug_arrow.line is not None:
+            selections.append(debug_line_selection(self.document(), self._debug_arrow.line))
         for pos in self._matching_brackets():
             sel = QTextEdit.ExtraSelection()
             sel.format.setBackground(BRACKET_MATCH)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QTextCursor
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from webr_desktop.core.recovery import Buffer
@@ -126,8 +126,16 @@ class EditorTabs(QWidget):
         """Ctrl+N: an untitled script."""
         return self._add_tab(text, _TabState(str(next(_keys)), None, f"Untitled{next(self._untitled)}"))
 
-    def open_file(self, path: Path) -> CodeEditor | None:
-        """Open ``path`` in a tab (or show its tab if open); None if it can't be read."""
+    def open_file(self, path: Path, line: int = 0) -> CodeEditor | None:
+        """Open ``path`` in a tab (or show its tab if open), at ``line`` (1-based) if given;
+        None if it can't be read."""
+        editor = self._open_file(path)
+        if editor is not None and 0 < line <= editor.blockCount():
+            editor.setTextCursor(QTextCursor(editor.document().findBlockByNumber(line - 1)))
+            editor.centerCursor()
+        return editor
+
+    def _open_file(self, path: Path) -> CodeEditor | None:
         path = Path(path).resolve()
         for editor, state in self._states.items():
             if state.path == path:
@@ -144,6 +152,18 @@ class EditorTabs(QWidget):
             QMessageBox.warning(self, "Open file", f"{path} could not be read: {exc.strerror or exc}")
             return None
         return self._add_tab(text, _TabState(str(next(_keys)), path, path.name, newline, bom))
+
+    def open_read_only(self, title: str, text: str) -> CodeEditor:
+        """A read-only tab of ``text`` (the debugger's code without a file); the same title
+        and text show the tab already open."""
+        for editor, state in self._states.items():
+            if state.path is None and state.title == title and editor.isReadOnly() and editor.toPlainText() == text:
+                self.tabs.setCurrentWidget(editor)
+                self.sig_raise_requested.emit()
+                return editor
+        editor = self._add_tab(text, _TabState(str(next(_keys)), None, title))
+        editor.setReadOnly(True)
+        return editor
 
     def _add_tab(self, text: str, state: _TabState) -> CodeEditor:
         editor = CodeEditor(self._completions, self)
