@@ -80,6 +80,7 @@ class PackagesService(QObject):
         # webR's system library, per webR and R version: R lists it once, then never again
         # (its first listing costs 0.3-1 s of an R start: .wd.pkg_state in pkgpane.R)
         self._system = SystemLibrary(system_cache)
+        self._asked: tuple[str, list[PackageRow] | None] = ("", None)  # the system key and rows R was spared
         self._session = session
         self.model = model
         self.core = core
@@ -123,8 +124,9 @@ class PackagesService(QObject):
         skip = "TRUE" if self.core is not None else "FALSE"  # the host lists the user library
         key = self._system_key()
         known = self._system.rows(key)
+        self._asked = (key, known)  # one R state request at a time (refresh() coalesces)
         request = self._session.eval(f".wd.pkg_state(skip_user = {skip}, skip_system = {'TRUE' if known else 'FALSE'})")
-        request.sig_finished.connect(lambda value: self._on_state(value, key, known))
+        request.sig_finished.connect(self._on_state)  # bound: dropped if this service goes first
         request.sig_failed.connect(self._on_state_failed)
 
     def _system_key(self) -> str:
@@ -155,7 +157,8 @@ class PackagesService(QObject):
             self.sig_problem.emit(f"The user library could not be read: {error}")
         self._part_done()
 
-    def _on_state(self, value: object, key: str = "", known: list[PackageRow] | None = None) -> None:
+    def _on_state(self, value: object) -> None:
+        key, known = self._asked
         try:
             state = parse_state(value)
             if known:
