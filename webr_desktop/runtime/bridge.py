@@ -37,10 +37,15 @@ class Bridge(QObject):
         self._held = []
 
     def release(self) -> None:
-        """Deliver what was queued, from the event loop, in order, after the caller's work."""
+        """Deliver what was queued, from the event loop, after the caller's work; what arrives
+        until then is queued behind it, so the order stays the page's."""
+        if self._held is not None:
+            QTimer.singleShot(0, self, self._flush)
+
+    def _flush(self) -> None:
         held, self._held = self._held or [], None
-        if held:
-            QTimer.singleShot(0, self, lambda: [self.deliver(text) for text in held])
+        for text in held:
+            self.deliver(text)
 
     def send(self, op: str, **fields: Any) -> None:
         """Send one command to the page."""
