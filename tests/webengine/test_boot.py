@@ -69,3 +69,16 @@ def test_app_r_set_up_loads_no_tools_namespace_and_keeps_no_source_references(sh
     # help(package =) printed as text (no Help pane attached here) still uses base's method
     out = shared.run(qtbot, 'help(package = "datasets")')
     assert any("Information on package" in text for _kind, text in out), out[:5]
+
+
+def test_runtime_profile_stays_off_the_record(shared) -> None:
+    # QtWebEngine creates no V8 code cache for any profile (bench/README.md, start-up), so a
+    # disk profile would only persist the page's data: the runtime page keeps nothing on disk.
+    from PySide6.QtWebEngineCore import QWebEngineProfile
+
+    from webr_desktop.runtime.page import shared_profile
+
+    profile = shared_profile()
+    assert profile.isOffTheRecord()
+    assert profile.httpCacheType() is QWebEngineProfile.HttpCacheType.MemoryHttpCache
+    assert profile.persistentCookiesPolicy() is QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies
