@@ -32,6 +32,7 @@ BARE_DIR = BENCH_DIR / "bare"
 WEBR_DIST = ROOT / "wasm" / "dist"
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 BARE_READY_TITLE = "webr-ready"  # set by bare.js when webR.init() resolves
+BARE_ANSWERED_TITLE = "webr-answered"  # then when a first evalRNumber('0') answered
 
 if str(ROOT) not in sys.path:  # `python bench/x.py` puts bench/, not the root, on sys.path
     sys.path.insert(1, str(ROOT))

@@ -1,8 +1,9 @@
 """Bare start-up baseline, run as a subprocess by bench/startup.py.
 
 QApplication + one QWebEngineView showing bench/bare/index.html; when ``webR.init()``
-resolves the page sets its title, this prints ``bare webR ready`` and exits. Exit status 0 on
-success, 2 on timeout. The parent times launch -> that line.
+resolves the page sets its title and this prints ``bare webR ready``; when a first
+``evalRNumber('0')`` answered, ``bare first command answered``, and it exits. Exit status 0 on
+success, 2 on timeout. The parent times launch -> each line.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BARE_READY_TITLE, BareServer, init_qt  # noqa: E402
+from _common import BARE_ANSWERED_TITLE, BARE_READY_TITLE, BareServer, init_qt  # noqa: E402
 
 READY_LINE = "bare webR ready"
+ANSWERED_LINE = "bare first command answered"
 TIMEOUT_MS = 60_000
 
 
@@ -33,8 +35,10 @@ def main() -> int:
     status = {"code": 2}
 
     def on_title(title: str) -> None:
-        if title == BARE_READY_TITLE and status["code"] != 0:
+        if title == BARE_READY_TITLE:
             print(READY_LINE, flush=True)
+        elif title == BARE_ANSWERED_TITLE and status["code"] != 0:
+            print(ANSWERED_LINE, flush=True)
             status["code"] = 0
             QTimer.singleShot(0, app.quit)
 

@@ -1,5 +1,6 @@
 // Baseline page for the benchmarks: raw webR in the same engine, nothing of webR Desktop.
-// Start-up: document.title becomes 'webr-ready' as soon as webR.init() resolves.
+// Start-up: document.title becomes 'webr-ready' as soon as webR.init() resolves, then
+// 'webr-answered' once webR.evalRNumber('0') answered (the first command).
 // If Python set a web channel (and injected qwebchannel.js), a tiny bridge object `bench`
 // serves requests: bench.sig_request(id, op, code) -> bench.reply(id, value, jsMs, firstMs).
 //   op 'eval':  value = await webR.evalRNumber(code)
@@ -70,7 +71,12 @@ async function handle(bench, id, op, code) {
 async function main() {
   await webR.init();
   document.title = 'webr-ready';
-  if (typeof qt === 'undefined' || !qt.webChannelTransport) return; // start-up run: done
+  if (typeof qt === 'undefined' || !qt.webChannelTransport) {
+    // start-up run: then a first command answered, as the app's start-up run does
+    await webR.evalRNumber('0');
+    document.title = 'webr-answered';
+    return;
+  }
   await readUntilPrompt(); // R's first prompt: the console is now idle
   const bench = await connectBridge();
   bench.sig_request.connect((id, op, code) => { handle(bench, id, op, code); });

@@ -364,7 +364,9 @@ local({
     post(function() index_page(pkg))
     invisible(x)
   }
-  st$print_package_info <- getS3method("print", "packageInfo")
+  # base's own method, read directly: getS3method() would load the tools namespace at every R
+  # start (~0.1 s of start-up in webR), which help only needs when a page is shown
+  st$print_package_info <- get("print.packageInfo", envir = baseenv(), inherits = FALSE)
   st$print_help <- get("print.help_files_with_topic", envir = asNamespace("utils")) # not the registry: ours
 
   # HelpService calls this at every R start: from then on, help goes to its pane.

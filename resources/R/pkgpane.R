@@ -7,11 +7,15 @@ local({
   # Every package R sees (all of .libPaths()), with what R has loaded and attached. noCache:
   # a package installed a moment ago (console or pane) must show at once.
   # skip_user: the pane reads the user library on the host, so R needn't open its files.
-  tools$.wd.pkg_state <- function(skip_user = FALSE) {
+  # skip_system: the app already knows webR's system library (.Library) for this webR and R;
+  # reading it opens every package's files, and webR downloads and unpacks the packages it
+  # mounts lazily (translations, parallel, tcltk: ~3.5 MB) for that, ~0.3-1 s of each R start.
+  tools$.wd.pkg_state <- function(skip_user = FALSE, skip_system = FALSE) {
     fields <- c("Title", "Repository", "WebRDesktopSource")
     user <- path.expand(Sys.getenv("R_LIBS_USER"))
     libs <- .libPaths()
     if (skip_user) libs <- libs[normalizePath(libs, mustWork = FALSE) != normalizePath(user, mustWork = FALSE)]
+    if (skip_system) libs <- libs[normalizePath(libs, mustWork = FALSE) != normalizePath(.Library, mustWork = FALSE)]
     ip <- utils::installed.packages(lib.loc = libs, fields = fields, noCache = TRUE)
     col <- function(name) if (name %in% colnames(ip)) unname(ip[, name]) else rep(NA_character_, nrow(ip))
     list(

@@ -110,7 +110,7 @@ def test_missing_runtime_names_the_fix_command(tmp_path: Path) -> None:
 def test_gui_starts_offscreen_and_shows_a_prompt(tmp_path: Path) -> None:
     result = _cli("--exit-after-first-prompt", str(tmp_path), env={"QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "first prompt shown\n"
+    assert result.stdout == "first prompt shown\nfirst command answered\n"  # R ran a first command too
 
 
 def test_run_plots_writes_every_finished_plot(tmp_path: Path) -> None:

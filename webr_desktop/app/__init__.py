@@ -13,6 +13,8 @@ Where things go:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from webr_desktop.app.gui import open_ide, run_gui, start_recovery
 from webr_desktop.app.headless import run_headless
 from webr_desktop.app.panes.network import network_settings
@@ -26,7 +28,19 @@ from webr_desktop.app.services import (
     start_server,
     start_services,
 )
-from webr_desktop.app.window import build_window
+
+if TYPE_CHECKING:
+    from webr_desktop.app.window import build_window
+
+
+def __getattr__(name: str) -> object:
+    # The window's modules (every pane, ~0.3 s of imports) load only when a window is built,
+    # after the runtime page has started booting (gui.open_ide), not at `import webr_desktop.app`.
+    if name == "build_window":
+        from webr_desktop.app.window import build_window
+
+        return build_window
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "PAGE_PATH", "Services", "build_window", "network_settings", "new_network", "new_packages", "new_project", "new_session",

@@ -67,7 +67,10 @@ def _r_setup_code(resources: Path) -> str:
     # The channel mend first (it serves all R); then the canvas device's memory mend.
     worker_names = ("event_channel.js", "flush_at_prompt.js", "canvas_mend.js")
     worker = [(resources / "worker" / name).read_text(encoding="utf-8") for name in worker_names]
-    return "\n".join([*r_files, *(f"webr::eval_js({r_string(js)})" for js in worker), "invisible(NULL)\n"])
+    code = "\n".join([*r_files, *(f"webr::eval_js({r_string(js)})" for js in worker)])
+    # Parsed without source references: they are ~3/4 of the parse (0.11 s against 0.03 s of
+    # R time for ~120 KB in webR, measured) and only serve printing the app's own functions.
+    return f"eval(parse(text = {r_string(code)}, keep.source = FALSE), envir = globalenv())\ninvisible(NULL)\n"
 
 
 def start_server(info: RuntimeInfo) -> LocalServer:

@@ -17,6 +17,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -28,6 +29,7 @@ from webr_desktop.core.packages.service import PackageService, Progress
 from webr_desktop.core.rcode import r_string
 from webr_desktop.models.package_jobs import JobRunner
 from webr_desktop.models.packages import PackageRow, PackagesModel, RPackageState, build_groups, parse_state
+from webr_desktop.models.system_library import SystemLibrary
 from webr_desktop.runtime.session import RSession, SessionState
 
 log = logging.getLogger(__name__)
@@ -72,8 +74,13 @@ class PackagesService(QObject):
     sig_missing_package = Signal(str, object)  # (name, Candidate a source offers)
 
     def __init__(self, session: RSession, model: PackagesModel, core: PackageService | None,
-                 *, sources_file: Path | None = None, parent: QObject | None = None) -> None:
+                 *, sources_file: Path | None = None, system_cache: Path | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
+        # webR's system library, per webR and R version: R lists it once, then never again
+        # (its first listing costs 0.3-1 s of an R start: .wd.pkg_state in pkgpane.R)
+        self._system = SystemLibrary(system_cache)
+        self._asked: tuple[str, list[PackageRow] | None] = ("", None)  # the system key and rows R was spared
         self._session = session
         self.model = model
         self.core = core
@@ -115,9 +122,16 @@ class PackagesService(QObject):
         self._pending_parts = 2
         self._refresh_host()
         skip = "TRUE" if self.core is not None else "FALSE"  # the host lists the user library
-        request = self._session.eval(f".wd.pkg_state(skip_user = {skip})")
-        request.sig_finished.connect(self._on_state)
+        key = self._system_key()
+        known = self._system.rows(key)
+        self._asked = (key, known)  # one R state request at a time (refresh() coalesces)
+        request = self._session.eval(f".wd.pkg_state(skip_user = {skip}, skip_system = {'TRUE' if known else 'FALSE'})")
+        request.sig_finished.connect(self._on_state)  # bound: dropped if this service goes first
         request.sig_failed.connect(self._on_state_failed)
+
+    def _system_key(self) -> str:
+        info = self._session.info
+        return f"webR {info.webr_version} R {info.r_version}" if info is not None else ""
 
     def _refresh_host(self, *, counted: bool = True) -> None:
         done = self._on_host_rows if counted else self._on_early_rows
@@ -144,8 +158,14 @@ class PackagesService(QObject):
         self._part_done()
 
     def _on_state(self, value: object) -> None:
+        key, known = self._asked
         try:
-            self._r_state = parse_state(value)
+            state = parse_state(value)
+            if known:
+                state = replace(state, rows=[*state.rows, *known])
+            elif key:
+                self._system.remember(key, state.system, [r for r in state.rows if r.library == state.system])
+            self._r_state = state
         except ValueError as exc:
             log.warning("package state: %s", exc)
             self.sig_problem.emit(f"The package list could not be refreshed: {exc}")

@@ -9,7 +9,7 @@ import json
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from webr_desktop.core.messages import Batch, Failed, ProtocolError, Ready, Reply, parse_payload
 
@@ -27,6 +27,25 @@ class Bridge(QObject):
     sig_reply_received = Signal(object)  # Reply
     sig_start_failed = Signal(str)
     sig_protocol_error = Signal(str)
+    sig_held = Signal()  # a payload was queued by hold()
+
+    _held: list[str] | None = None
+
+    def hold(self) -> None:
+        """Queue what the page delivers until ``release()`` (start-up: nothing may reach the
+        session before the window that listens to it exists)."""
+        self._held = []
+
+    def release(self) -> None:
+        """Deliver what was queued, from the event loop, after the caller's work; what arrives
+        until then is queued behind it, so the order stays the page's."""
+        if self._held is not None:
+            QTimer.singleShot(0, self, self._flush)
+
+    def _flush(self) -> None:
+        held, self._held = self._held or [], None
+        for text in held:
+            self.deliver(text)
 
     def send(self, op: str, **fields: Any) -> None:
         """Send one command to the page."""
@@ -35,6 +54,10 @@ class Bridge(QObject):
     @Slot(str)
     def deliver(self, text: str) -> None:
         """Called from JavaScript with one JSON payload."""
+        if self._held is not None:
+            self._held.append(text)
+            self.sig_held.emit()
+            return
         try:
             payload = parse_payload(text)
         except ProtocolError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QCoreApplication, QFile, QIODevice, QObject, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QFile, QIODevice, QObject, QTimer, QUrl, Signal
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineScript
 
@@ -89,6 +89,9 @@ class RuntimePage(QObject):
     def __init__(self, url: str, bridge: Bridge, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._url = QUrl(url)
+        self._bridge = bridge
+        self._held_signals: list[tuple[object, str]] | None = None  # failures during run_until_requested
+        self._wait_loop: QEventLoop | None = None
         request_guard().allow_origin(url)
         self._page = _LockedPage(shared_profile(), self._url, self)
         self._channel = QWebChannel(self)
@@ -101,6 +104,47 @@ class RuntimePage(QObject):
     def load(self) -> None:
         self._page.load(self._url)
 
+    def run_until_requested(self, suffix: str, timeout_ms: int) -> bool:
+        """Run the event loop until this page (or its worker) asks our origin for a path ending
+        in ``suffix``, the page says anything or fails, or ``timeout_ms`` pass; True if the
+        request came. What the page says or how it fails meanwhile is held, and delivered from
+        the event loop after the caller's work.
+
+        Why: Chromium's browser side runs on the Qt GUI thread, so while Python builds the
+        window, the page's navigation, worker start and every request (the interceptor runs on
+        this thread) wait. Letting the page get that far first overlaps webR's boot with the
+        window build instead of queueing it behind it.
+        """
+        loop = QEventLoop()
+        seen = [False]
+        origin = self._url.authority()
+
+        def on_allowed(url: QUrl) -> None:
+            if url.authority() == origin and url.path().endswith(suffix):
+                seen[0] = True
+                loop.quit()
+
+        timer = QTimer(singleShot=True, interval=timeout_ms)
+        timer.timeout.connect(loop.quit)
+        guard = request_guard()
+        guard.sig_allowed.connect(on_allowed)
+        self._bridge.sig_held.connect(loop.quit)
+        self._bridge.hold()
+        self._held_signals = []
+        self._wait_loop = loop
+        try:
+            timer.start()
+            loop.exec()
+        finally:
+            timer.stop()
+            guard.sig_allowed.disconnect(on_allowed)
+            self._bridge.sig_held.disconnect(loop.quit)
+            self._bridge.release()
+            held, self._held_signals, self._wait_loop = self._held_signals, None, None
+            for signal, text in held:
+                QTimer.singleShot(0, self, lambda signal=signal, text=text: signal.emit(text))
+        return seen[0]
+
     def render_process_pid(self) -> int:
         return int(self._page.renderProcessPid())
 
@@ -112,8 +156,16 @@ class RuntimePage(QObject):
 
     def _on_page_load_finished(self, ok: bool) -> None:
         if not ok:
-            self.sig_load_failed.emit(f"the runtime page did not load from {self._url.toString()}")
+            self._emit(self.sig_load_failed, f"the runtime page did not load from {self._url.toString()}")
 
     def _on_page_render_terminated(self, status, exit_code: int) -> None:
         name = getattr(status, "name", str(status))
-        self.sig_render_terminated.emit(f"{name} (exit code {exit_code})")
+        self._emit(self.sig_render_terminated, f"{name} (exit code {exit_code})")
+
+    def _emit(self, signal: object, text: str) -> None:
+        if self._held_signals is None:
+            signal.emit(text)  # type: ignore[attr-defined]
+        else:
+            self._held_signals.append((signal, text))
+            if self._wait_loop is not None:
+                self._wait_loop.quit()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from PySide6.QtCore import QObject, QUrl
+from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtWebEngineCore import QWebEngineUrlRequestInfo, QWebEngineUrlRequestInterceptor
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ def _key(url: QUrl) -> tuple[str, str, int]:
 
 class RequestGuard(QWebEngineUrlRequestInterceptor):
     """Blocks the profile's requests that leave our origins unless the web is open."""
+
+    sig_allowed = Signal(QUrl)  # a request that went through (start-up watches webR's boot)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -63,3 +65,5 @@ class RequestGuard(QWebEngineUrlRequestInterceptor):
             info.block(True)
             log.info("blocked a request of the runtime page to %s://%s:%d (networking is off or restricted)",
                      url.scheme(), url.host(), url.port())
+            return
+        self.sig_allowed.emit(url)

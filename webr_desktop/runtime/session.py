@@ -27,6 +27,8 @@ START_TIMEOUT_MS = 60_000
 # interrupt within ~50 ms of waiting for input, so this is a safety net, not the normal path.
 # It must not run while R is still busy: C code can keep an interrupt pending for minutes.
 INTERRUPT_GUARD_MS = 1_000
+BOOT_MILESTONE = "/R.wasm"  # webR's worker asks for it once the page and the worker are up
+BOOT_WAIT_MS = 3_000  # let_page_boot()'s cap, for a webR that never asks for it
 
 
 class SessionState(enum.Enum):
@@ -225,6 +227,14 @@ class RSession(QObject):
             self.eval(f"options(width = {columns}L)")
 
     # ----------------------------------------------------------------- internals
+    def let_page_boot(self, timeout_ms: int = BOOT_WAIT_MS, milestone: str = BOOT_MILESTONE) -> bool:
+        """Right after ``start()``: run the event loop until webR's worker asks for ``milestone``
+        (True) or ``timeout_ms`` pass, so webR boots while the caller builds the window; what the
+        page says meanwhile waits for the caller (``RuntimePage.run_until_requested``)."""
+        if self._page is None or self._state is not SessionState.STARTING:
+            return False
+        return self._page.run_until_requested(milestone, timeout_ms)
+
     def _teardown(self, reason: str, *, now: bool = False) -> None:
         # A slot may ask again as soon as it hears of the failure: its new request waits
         # for the next page (sent on ready), not for the one being torn down.

@@ -38,7 +38,8 @@ def add_packages(
         core = PackageService.from_config()
         sources_file = sources_file or paths.package_sources_file()
     model = PackagesModel(window)
-    service = PackagesService(session, model, core, sources_file=sources_file, parent=window)
+    service = PackagesService(session, model, core, sources_file=sources_file, parent=window,
+                              system_cache=paths.user_cache_dir() / "system-library.json")
     pane = PackagesPane(model)
     window.add_side_pane("Packages", pane)
     window.add_menu("Pac&kages", [*pane.menu_actions(), pane.repositories_action])
