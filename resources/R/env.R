@@ -163,6 +163,8 @@ local({
   describe <- function(x, type) {
     if (type == "active") return(list("active binding", "", NA_real_, "<active binding>", FALSE))
     if (type == "promise") return(list("promise", "", NA_real_, "<promise>", FALSE))
+    # A function the debugger's breakpoints traced: describe what the user wrote.
+    if (is.function(x) && isS4(x) && inherits(x, "functionWithTrace")) x <- x@original
     cls <- class(x)[1L]
     size <- tryCatch(as.numeric(utils::object.size(x)), error = function(e) NA_real_)
     if (is.data.frame(x)) {

@@ -78,6 +78,17 @@ def test_data_frame_function_list_factor_matrix(qtbot, shared: RDriver, env: Env
     assert (row(env, "nothing").type, row(env, "nothing").preview) == ("NULL", "NULL")
 
 
+def test_a_traced_function_is_shown_as_the_function_written(qtbot, shared: RDriver, env: EnvironmentService) -> None:
+    """Breakpoints trace functions (class functionWithTrace, with the tracer in its body): the
+    pane shows the user's function, not the tracing machinery."""
+    run(qtbot, shared, env, "g <- function(a, b) {\n  a + b\n}")
+    before = row(env, "g")
+    run(qtbot, shared, env, "invisible(trace(g, quote(NULL), at = 2, print = FALSE))")
+    assert shared.eval(qtbot, 'inherits(g, "functionWithTrace")') is True
+    traced = row(env, "g")
+    assert (traced.type, traced.preview, traced.size) == ("function", before.preview, before.size)
+
+
 def test_previews_stay_short_for_big_objects(qtbot, shared: RDriver, env: EnvironmentService) -> None:
     run(qtbot, shared, env, "big <- runif(1e6); words <- strrep('w', 1:500); cars2 <- mtcars")
     big = row(env, "big")
