@@ -7,6 +7,11 @@ flood_ratio   = median(Enter on a 1e5-line `cat` loop in the real console -> the
                 engine; runs alternate.
 ui_lag_*_ms   = GUI event-loop lag during our floods: a 5 ms PreciseTimer records
                 (actual interval - 5 ms); percentiles over every tick of every flood.
+ui_lag_cpu_*_ms = the part of that lag the GUI thread spent running: its own CPU time
+                (time.thread_time) between two ticks - 5 ms. Lag beyond it is time the thread
+                was runnable (or blocked) without a core: the machine's load, not our work.
+ui_lag_bare_p99_ms = the same timer while the bare page floods (our GUI thread idle): the
+                machine's floor for the lag.
 flood_first_line_* = time to the first output line: painted in our console vs read in bare JS.
 
 Usage: .venv/bin/python bench/console_flood.py [--runs N] [--lines N] [--load N]
@@ -64,10 +69,13 @@ class LagMonitor:
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._on_tick)
         self._last = 0.0
+        self._last_cpu = 0.0
         self.lags_ms: list[float] = []
+        self.cpu_lags_ms: list[float] = []
 
     def start(self) -> None:
         self._last = time.perf_counter()
+        self._last_cpu = time.thread_time()
         self._timer.start()
 
     def stop(self) -> None:
@@ -75,9 +83,10 @@ class LagMonitor:
         self._on_tick()  # a stall at the very end counts too
 
     def _on_tick(self) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         self.lags_ms.append(max(0.0, (now - self._last) * 1000.0 - TICK_MS))
-        self._last = now
+        self.cpu_lags_ms.append(max(0.0, (cpu - self._last_cpu) * 1000.0 - TICK_MS))
+        self._last, self._last_cpu = now, cpu
 
 
 class ConsoleFlood:
@@ -236,6 +245,8 @@ def bench_flood(runs: int, lines: int) -> dict[str, Any]:
         "ui_lag_p50_ms": rnd(percentile(lag.lags_ms, 50)),
         "ui_lag_p99_ms": rnd(percentile(lag.lags_ms, 99)),
         "ui_lag_max_ms": rnd(max(lag.lags_ms)),
+        "ui_lag_cpu_p99_ms": rnd(percentile(lag.cpu_lags_ms, 99)),
+        "ui_lag_cpu_max_ms": rnd(max(lag.cpu_lags_ms)),
         "ui_lag_ticks": len(lag.lags_ms),
         "ui_lag_bare_p99_ms": rnd(percentile(bare_lag.lags_ms, 99)),
     }
@@ -258,9 +269,10 @@ def main() -> int:
         result["error"] = f"{type(exc).__name__}: {exc}"
         status = 1
     if "ui_lag_p99_ms" in result:
+        lag_goal = 100 if args.load else 50  # issue 18: < 100 ms under load, < 50 quiet
         result["goals_met"] = {
             "flood_ratio<=1.5": result["flood_ratio"] <= 1.5,
-            "ui_lag_p99_ms<50": result["ui_lag_p99_ms"] < 50,
+            f"ui_lag_p99_ms<{lag_goal}": result["ui_lag_p99_ms"] < lag_goal,
         }
     emit_json(result)
     return status
