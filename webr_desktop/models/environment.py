@@ -286,6 +286,7 @@ class EnvironmentService(QObject):
         self._queued = False  # a refresh was asked for while one ran
         self._need_full = True  # R's snapshot and the model may differ: start over
         self._due = False  # a command ran since the last refresh; refresh when R settles
+        self._shown = True  # a view shows the model; while none does, refreshes wait
         self.last_refresh_ms: float | None = None  # request sent -> model updated, measured here
         self.last_r_ms: float | None = None  # the time .wd.env_update took inside R
         self.last_changed_count = 0  # rows R sent in the last refresh (new or changed)
@@ -428,7 +429,14 @@ class EnvironmentService(QObject):
         self._due = True
 
     def _on_settled(self) -> None:
-        if self._due:
+        if self._due and self._shown:
+            self.refresh()
+
+    def set_shown(self, shown: bool) -> None:
+        """Whether anyone sees the model (the pane's tab is in front). While no one does,
+        commands leave a refresh due instead of asking R; showing it again catches up."""
+        self._shown = shown
+        if shown and self._due and self._session.state is SessionState.IDLE:
             self.refresh()
 
     def _on_session_started(self, _ready: object) -> None:
