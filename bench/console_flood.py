@@ -7,6 +7,14 @@ flood_ratio   = median(Enter on a 1e5-line `cat` loop in the real console -> the
                 engine; runs alternate.
 ui_lag_*_ms   = GUI event-loop lag during our floods: a 5 ms PreciseTimer records
                 (actual interval - 5 ms); percentiles over every tick of every flood.
+ui_lag_cpu_*_ms = the part of that lag the GUI thread spent running: its own CPU time
+                (time.thread_time) between two ticks - 5 ms. Lag beyond it is time the thread
+                was runnable (or blocked) without a core: the machine's load, not our work.
+ui_lag_own_*_ms = each tick's lag minus the time the GUI thread waited on the kernel's run
+                queue for a core in that interval (Linux /proc/thread-self/schedstat): the lag
+                left for our own work or blocking. Absent where schedstat is not available.
+ui_lag_bare_p99_ms = the same timer while the bare page floods (our GUI thread idle): the
+                machine's floor for the lag.
 flood_first_line_* = time to the first output line: painted in our console vs read in bare JS.
 
 Usage: .venv/bin/python bench/console_flood.py [--runs N] [--lines N] [--load N]
@@ -53,6 +61,17 @@ def flood_code(lines: int) -> str:
     return f'for (i in 1:{lines}) cat("line", i, "\\n")'
 
 
+SCHEDSTAT = Path("/proc/thread-self/schedstat")  # "<run ns> <run-queue wait ns> <slices>"
+
+
+def _runqueue_wait_s() -> float | None:
+    """Seconds this thread has waited runnable for a core, or None where the kernel says nothing."""
+    try:
+        return int(SCHEDSTAT.read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class LagMonitor:
     """A 5 ms PreciseTimer on the GUI thread; lag = actual interval - 5 ms."""
 
@@ -64,10 +83,16 @@ class LagMonitor:
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._on_tick)
         self._last = 0.0
+        self._last_cpu = 0.0
         self.lags_ms: list[float] = []
+        self.cpu_lags_ms: list[float] = []
+        self._last_wait: float | None = None
+        self.own_lags_ms: list[float] = []
 
     def start(self) -> None:
         self._last = time.perf_counter()
+        self._last_cpu = time.thread_time()
+        self._last_wait = _runqueue_wait_s()
         self._timer.start()
 
     def stop(self) -> None:
@@ -75,9 +100,13 @@ class LagMonitor:
         self._on_tick()  # a stall at the very end counts too
 
     def _on_tick(self) -> None:
-        now = time.perf_counter()
-        self.lags_ms.append(max(0.0, (now - self._last) * 1000.0 - TICK_MS))
-        self._last = now
+        now, cpu, wait = time.perf_counter(), time.thread_time(), _runqueue_wait_s()
+        lag = max(0.0, (now - self._last) * 1000.0 - TICK_MS)
+        self.lags_ms.append(lag)
+        self.cpu_lags_ms.append(max(0.0, (cpu - self._last_cpu) * 1000.0 - TICK_MS))
+        if wait is not None and self._last_wait is not None:
+            self.own_lags_ms.append(max(0.0, lag - (wait - self._last_wait) * 1000.0))
+        self._last, self._last_cpu, self._last_wait = now, cpu, wait
 
 
 class ConsoleFlood:
@@ -236,6 +265,10 @@ def bench_flood(runs: int, lines: int) -> dict[str, Any]:
         "ui_lag_p50_ms": rnd(percentile(lag.lags_ms, 50)),
         "ui_lag_p99_ms": rnd(percentile(lag.lags_ms, 99)),
         "ui_lag_max_ms": rnd(max(lag.lags_ms)),
+        "ui_lag_cpu_p99_ms": rnd(percentile(lag.cpu_lags_ms, 99)),
+        "ui_lag_cpu_max_ms": rnd(max(lag.cpu_lags_ms)),
+        **({"ui_lag_own_p99_ms": rnd(percentile(lag.own_lags_ms, 99)),
+            "ui_lag_own_max_ms": rnd(max(lag.own_lags_ms))} if lag.own_lags_ms else {}),
         "ui_lag_ticks": len(lag.lags_ms),
         "ui_lag_bare_p99_ms": rnd(percentile(bare_lag.lags_ms, 99)),
     }
@@ -258,9 +291,10 @@ def main() -> int:
         result["error"] = f"{type(exc).__name__}: {exc}"
         status = 1
     if "ui_lag_p99_ms" in result:
+        lag_goal = 100 if args.load else 50  # issue 18: < 100 ms under load, < 50 quiet
         result["goals_met"] = {
             "flood_ratio<=1.5": result["flood_ratio"] <= 1.5,
-            "ui_lag_p99_ms<50": result["ui_lag_p99_ms"] < 50,
+            f"ui_lag_p99_ms<{lag_goal}": result["ui_lag_p99_ms"] < lag_goal,
         }
     emit_json(result)
     return status

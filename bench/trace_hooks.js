@@ -43,7 +43,7 @@
   const canvas = PlotCompositor.prototype.canvas;
   PlotCompositor.prototype.canvas = function (data) {
     const out = canvas.call(this, data);
-    if (data && data.event === 'canvasImage') mark('page.plot.composited');
+    if (data && (data.event === 'canvasImage' || data.event === 'canvasPixels')) mark('page.plot.composited');
     return out;
   };
 

@@ -1,31 +1,74 @@
 // Turns webR's canvas messages into one finished PNG per plot page update.
 // webR sends `canvasNewPage` then one ImageBitmap per drawing batch, each holding only the new
-// layer (2x the device size), so layers are composited in order on an OffscreenCanvas per
-// device. The app's worker mend (resources/worker/canvas_mend.js) sends whole pages instead,
-// as pixels (`canvasPixels`): webR's per-call bitmaps are never freed by the renderer. R announces the app's entry id of the next page with a `wd-plot` message just before
-// the device starts it; pages without one (a device the user opened) get entry null.
+// layer (2x the device size), so layers are composited in order on a canvas per page. The
+// app's worker mend (resources/worker/canvas_mend.js) sends whole pages instead, as pixels
+// (`canvasPixels`): webR's per-call bitmaps are never freed by the renderer. R announces the
+// app's entry id of the next page with a `wd-plot` message just before the device starts it;
+// pages without one (a device the user opened) get entry null.
 // A page is sent when it is finished (a new page on its device), at a prompt, or after a
 // short idle, never once per layer.
+// The canvases live in a dedicated worker (plot_worker.js) that composites and encodes: on the
+// page's main thread Blink encodes a PNG only in an idle period, which a busy machine gives
+// the renderer ~1 s late. This side keeps the bookkeeping (pages, markers, timers, order).
 
 const IDLE_MS = 40; // no new layer for this long: send what we have
 const MAX_LATENCY_MS = 250; // a page drawing for longer still shows progress this often
 const MAX_PAGES = 8; // devices whose page we keep (the longest-open pages are dropped first)
 
-async function pngBase64(canvas) {
-  const blob = await canvas.convertToBlob({ type: 'image/png' });
-  const bytes = new Uint8Array(await blob.arrayBuffer());
-  let text = '';
-  const CHUNK = 0x8000;
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    text += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK));
+/** The page's side of plot_worker.js: layers go in, encoded pages come back by sequence. */
+export class PlotEncoder {
+  constructor(url = new URL('plot_worker.js', import.meta.url)) {
+    this.worker = new Worker(url);
+    this.pending = new Map(); // seq -> {resolve, reject}
+    this.nextSeq = 1;
+    this.worker.onmessage = (ev) => {
+      const reply = ev.data;
+      const waiter = this.pending.get(reply.seq);
+      if (!waiter) return;
+      this.pending.delete(reply.seq);
+      if (reply.ok) waiter.resolve(reply);
+      else waiter.reject(new Error(reply.error));
+    };
+    // A worker that failed to load or threw: every encode waiting on it fails with the reason.
+    this.worker.onerror = (ev) => {
+      const error = new Error(`plot worker failed: ${ev.message || 'could not start'}`);
+      for (const waiter of this.pending.values()) waiter.reject(error);
+      this.pending.clear();
+    };
   }
-  return btoa(text);
+
+  /** Draw an ImageBitmap over page `key` (the bitmap is transferred, not copied). */
+  layer(key, image) {
+    this.worker.postMessage({ op: 'layer', key, image }, [image]);
+  }
+
+  /** Replace page `key` with whole-page RGBA pixels (the ArrayBuffer is transferred). */
+  pixels(key, width, height, pixels) {
+    this.worker.postMessage({ op: 'pixels', key, width, height, pixels }, [pixels]);
+  }
+
+  /** Encode page `key` with the layers sent so far: {png (base64), width, height}. */
+  encode(key) {
+    const seq = this.nextSeq++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject });
+      this.worker.postMessage({ op: 'encode', key, seq });
+    });
+  }
+
+  drop(key) {
+    this.worker.postMessage({ op: 'drop', key });
+  }
 }
 
 export class PlotCompositor {
-  /** @param {(msg: object) => void} emit receives {type: 'plot', data: {...}} messages in order */
-  constructor(emit) {
+  /**
+   * @param {(msg: object) => void} emit receives {type: 'plot', data: {...}} messages in order
+   * @param {PlotEncoder} encoder composites and encodes the pages
+   */
+  constructor(emit, encoder = new PlotEncoder()) {
     this.emit = emit;
+    this.encoder = encoder;
     this.pages = new Map(); // canvas device id -> page
     this.markers = [];
     this.nextKey = 1;
@@ -45,48 +88,41 @@ export class PlotCompositor {
     if (data?.event === 'canvasNewPage') {
       const prev = this.pages.get(id);
       if (prev && prev.dirty) this.send(prev); // finished: it will not change any more
+      if (prev) this.encoder.drop(prev.key);
       this.pages.delete(id);
       this.pages.set(id, this.newPage(this.markers.shift()));
       this.trim();
     } else if (data?.event === 'canvasPixels' && data.pixels instanceof ArrayBuffer) {
       const { width, height, pixels } = data; // the whole page: it replaces what we had
       if (!(width > 0 && height > 0) || pixels.byteLength !== 4 * width * height) return;
-      let page = this.pages.get(id);
-      if (!page) {
-        page = this.newPage(undefined);
-        this.pages.set(id, page);
-        this.trim();
-      }
-      if (!page.canvas) {
-        page.canvas = new OffscreenCanvas(width, height);
-        page.ctx = page.canvas.getContext('2d');
-      }
-      page.ctx.putImageData(new ImageData(new Uint8ClampedArray(pixels), width, height), 0, 0);
-      if (!page.dirty) {
-        page.dirty = true;
-        if (this.firstDirty === 0) this.firstDirty = performance.now();
-      }
-      this.schedule();
+      const page = this.pageOf(id);
+      this.encoder.pixels(page.key, width, height, pixels);
+      this.touched(page);
     } else if (data?.event === 'canvasImage' && data.image) {
-      let page = this.pages.get(id);
-      if (!page) {
-        page = this.newPage(undefined);
-        this.pages.set(id, page);
-        this.trim();
-      }
-      const img = data.image;
-      if (!page.canvas) {
-        page.canvas = new OffscreenCanvas(img.width, img.height);
-        page.ctx = page.canvas.getContext('2d');
-      }
-      page.ctx.drawImage(img, 0, 0);
-      if (typeof img.close === 'function') img.close();
-      if (!page.dirty) {
-        page.dirty = true;
-        if (this.firstDirty === 0) this.firstDirty = performance.now();
-      }
-      this.schedule();
+      const page = this.pageOf(id);
+      this.encoder.layer(page.key, data.image);
+      this.touched(page);
     }
+  }
+
+  /** The page on device `id` (a device the app did not announce gets one now). */
+  pageOf(id) {
+    let page = this.pages.get(id);
+    if (!page) {
+      page = this.newPage(undefined);
+      this.pages.set(id, page);
+      this.trim();
+    }
+    return page;
+  }
+
+  /** Page `page` changed: send it after a short idle (or the latency bound). */
+  touched(page) {
+    if (!page.dirty) {
+      page.dirty = true;
+      if (this.firstDirty === 0) this.firstDirty = performance.now();
+    }
+    this.schedule();
   }
 
   newPage(marker) {
@@ -94,8 +130,6 @@ export class PlotCompositor {
       key: this.nextKey++,
       entry: marker ? marker.entry : null,
       replace: marker ? marker.replace : false,
-      canvas: null,
-      ctx: null,
       dirty: false,
     };
   }
@@ -104,6 +138,7 @@ export class PlotCompositor {
     while (this.pages.size > MAX_PAGES) {
       const [oldest, page] = this.pages.entries().next().value;
       if (page.dirty) this.send(page);
+      this.encoder.drop(page.key);
       this.pages.delete(oldest);
     }
   }
@@ -134,15 +169,14 @@ export class PlotCompositor {
 
   send(page) {
     page.dirty = false;
-    const { canvas, key, entry, replace } = page;
-    // Encode now, in order: a later layer must not be captured in an earlier send.
-    const encoded = pngBase64(canvas);
+    const { key, entry, replace } = page;
+    // Asked now, in order: a later layer must not be captured in an earlier send.
+    const encoded = this.encoder.encode(key);
+    encoded.catch(() => {}); // handled in turn below, not an unhandled rejection meanwhile
     this.chain = this.chain.then(async () => {
       try {
-        this.emit({
-          type: 'plot',
-          data: { key, entry, replace, width: canvas.width, height: canvas.height, png: await encoded },
-        });
+        const { png, width, height } = await encoded;
+        this.emit({ type: 'plot', data: { key, entry, replace, width, height, png } });
       } catch (err) {
         console.error('plot encoding failed:', err && err.message ? err.message : String(err));
       }

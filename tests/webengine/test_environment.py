@@ -152,6 +152,31 @@ def test_refreshes_asked_during_one_are_coalesced(qtbot, shared: RDriver, env: E
     assert len(done) == 2  # the one in flight, then one for the four asked meanwhile
 
 
+def test_commands_in_quick_succession_get_one_refresh_after_the_last(qtbot, shared: RDriver,
+                                                                     env: EnvironmentService) -> None:
+    """The refresh waits until R has settled at its prompt: no eval between commands typed the
+    moment R prompts, one after them that sees all their objects."""
+    sent: list[str] = []
+    todo = ["qs_b <- 2", "qs_c <- 3"]
+
+    def on_finished() -> None:
+        sent.append("busy" if env.busy else "idle")
+        if todo:
+            shared.session.write_console(todo.pop(0))
+
+    done: list[int] = []
+    env.sig_refreshed.connect(lambda: done.append(1))
+    shared.session.sig_command_finished.connect(on_finished)
+    try:
+        run(qtbot, shared, env, "qs_a <- 1")
+        qtbot.waitUntil(lambda: not todo and not env.busy, timeout=15_000)
+    finally:
+        shared.session.sig_command_finished.disconnect(on_finished)
+        env.sig_refreshed.disconnect()
+    assert len(done) == 1 and sent == ["busy"] * 3  # due from the first command on
+    assert {"qs_a", "qs_b", "qs_c"} <= set(env.model.names())
+
+
 def test_ten_thousand_objects_then_a_one_row_diff(qtbot, shared: RDriver, env: EnvironmentService) -> None:
     run(qtbot, shared, env, "list2env(setNames(as.list(seq_len(1e4)), paste0('v', seq_len(1e4))), globalenv())",
         timeout=60_000)

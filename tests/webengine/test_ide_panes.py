@@ -148,3 +148,19 @@ def test_files_pane_shows_the_size_of_a_file_r_rewrote(shared, qtbot, tmp_path: 
     assert data.stat().st_size > 20_000
     size = model.index_for(data).siblingAtColumn(FileTreeModel.SIZE)  # rows may have moved meanwhile
     assert model.data(size) == QLocale.system().formattedDataSize(data.stat().st_size)
+
+
+def test_a_closed_environment_pane_asks_r_nothing_until_shown_again(shared, qtbot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QDockWidget
+
+    window, console = _window(shared, qtbot, tmp_path)
+    dock = window.findChild(QDockWidget, "dock:Environment")
+    qtbot.waitUntil(lambda: dock.isVisible(), timeout=5_000)
+    dock.close()  # the dock's own close button
+    with qtbot.waitSignal(shared.session.sig_settled, timeout=15_000):
+        _submit(shared, qtbot, console, "hidden_env_x <- 1")
+    assert shared.eval(qtbot, "hidden_env_x") == 1  # replies come in order: a refresh would be in
+    assert _env_row(window, "hidden_env_x") < 0  # no refresh while no one sees it
+    dock.show()
+    qtbot.waitUntil(lambda: _env_row(window, "hidden_env_x") >= 0, timeout=10_000)
+    _submit(shared, qtbot, console, "rm(hidden_env_x)")

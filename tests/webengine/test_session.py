@@ -185,6 +185,29 @@ def test_interrupt_at_idle_prompt_keeps_next_line(shared, qtbot) -> None:
     qtbot.waitUntil(lambda: shared.session.state is SessionState.IDLE, timeout=5_000)
 
 
+def test_settled_once_after_commands_typed_at_each_prompt(shared, qtbot) -> None:
+    """Commands typed the moment R prompts (Ctrl+Enter through a script) get one sig_settled,
+    after the last: panes' refresh evals never wait in webR's queue ahead of the next one."""
+    events: list[str] = []
+    todo = ["st_a <- 1", "st_b <- 2", "st_c <- st_a + st_b"]
+
+    def on_finished() -> None:
+        events.append("finished")
+        if todo:
+            shared.session.write_console(todo.pop(0))
+
+    shared.session.sig_command_finished.connect(on_finished)
+    shared.session.sig_settled.connect(lambda: events.append("settled"))
+    try:
+        with qtbot.waitSignal(shared.session.sig_settled, timeout=30_000):
+            shared.session.write_console("st_0 <- 0")
+    finally:
+        shared.session.sig_command_finished.disconnect(on_finished)
+        shared.session.sig_settled.disconnect()
+    assert events == ["finished"] * 4 + ["settled"]
+    assert shared.eval(qtbot, "st_c") == 3
+
+
 def test_command_finished_once_per_console_input_and_never_for_evals(shared, qtbot) -> None:
     finished: list[int] = []
     shared.session.sig_command_finished.connect(lambda: finished.append(1))

@@ -37,7 +37,7 @@ class DataViewService(QObject):
         self._checking = False
         self._check_again = False
         session.sig_message_received.connect(self._on_session_message)
-        session.sig_command_finished.connect(self._check_changed)
+        session.sig_settled.connect(self._check_changed)
         session.sig_started.connect(lambda _ready: self._forget_all("R was restarted: this data is no longer in R."))
         session.sig_closed.connect(lambda _status: self._forget_all("R quit: this data is no longer in R."))
         session.sig_crashed.connect(lambda _reason: self._forget_all("R crashed: this data is no longer in R."))
@@ -81,7 +81,7 @@ class DataViewService(QObject):
         self._open(f".wd.view_meta({view_id}L)")
 
     def _check_changed(self) -> None:
-        """One eval per command, and only while views are open."""
+        """One eval once R settles after commands, and only while views are open."""
         if not self.models:
             return
         if self._checking:

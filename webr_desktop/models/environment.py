@@ -267,9 +267,10 @@ class EnvironmentService(QObject):
     """Keeps an EnvironmentModel in step with R's global environment.
 
     One ``.wd.env_update()`` eval per refresh, at most one in flight: a refresh asked for while
-    one runs is done once, after it. Refreshes follow each top-level command (console input,
-    then R's next prompt); after an R (re)start, or when a refresh failed and R's snapshot may
-    no longer match the model, the next one is full.
+    one runs is done once, after it. Refreshes follow top-level commands once R has settled at
+    its prompt (``RSession.sig_settled``: commands sent in quick succession get one refresh, and
+    its eval never sits ahead of the next command in webR's queue); after an R (re)start, or
+    when a refresh failed and R's snapshot may no longer match the model, the next one is full.
     """
 
     sig_refreshed = Signal()  # the model now shows R's environment as of the last refresh
@@ -284,27 +285,31 @@ class EnvironmentService(QObject):
         self._what = ""  # what the last remove/clear did, for its error message
         self._queued = False  # a refresh was asked for while one ran
         self._need_full = True  # R's snapshot and the model may differ: start over
+        self._due = False  # a command ran since the last refresh; refresh when R settles
+        self._shown = True  # a view shows the model; while none does, refreshes wait
         self.last_refresh_ms: float | None = None  # request sent -> model updated, measured here
         self.last_r_ms: float | None = None  # the time .wd.env_update took inside R
         self.last_changed_count = 0  # rows R sent in the last refresh (new or changed)
         self.last_removed_count = 0
         self.last_reset = False  # the last refresh was a full one
         self._frame: str | None = None  # while R browses: the debugged frame shown, not globalenv
-        session.sig_command_finished.connect(self.refresh)
+        session.sig_command_finished.connect(self._on_command_finished)
+        session.sig_settled.connect(self._on_settled)
         session.sig_started.connect(self._on_session_started)
         if session.state is SessionState.IDLE:  # built for a session that already runs
             self.refresh()
 
     @property
     def busy(self) -> bool:
-        """A refresh is in flight or waiting for one to finish."""
-        return self._in_flight or self._queued
+        """The model may be behind R: a refresh is due, in flight or waiting for one to finish."""
+        return self._due or self._in_flight or self._queued
 
     # ------------------------------------------------------------------ requests
     def refresh(self, full: bool = False) -> None:
         """Bring the model up to date (coalesced: at most one request in flight)."""
         if full:
             self._need_full = True
+        self._due = False  # handled: now, or (a debugged frame is shown) by show_global()
         if self._frame is not None:  # a debugged frame is shown: globalenv waits till the end
             self._need_full = True
             return
@@ -420,6 +425,20 @@ class EnvironmentService(QObject):
         QTimer.singleShot(0, self, report)
 
     # ------------------------------------------------------------------ session
+    def _on_command_finished(self) -> None:
+        self._due = True
+
+    def _on_settled(self) -> None:
+        if self._due and self._shown:
+            self.refresh()
+
+    def set_shown(self, shown: bool) -> None:
+        """Whether anyone sees the model (the pane's tab is in front). While no one does,
+        commands leave a refresh due instead of asking R; showing it again catches up."""
+        self._shown = shown
+        if shown and self._due and self._session.state is SessionState.IDLE:
+            self.refresh()
+
     def _on_session_started(self, _ready: object) -> None:
         """A new R: its environment is empty (or restored by R itself); show exactly that."""
         self._frame = None

@@ -96,7 +96,7 @@ class ProjectService(QObject):
         self._folder: Path | None = None
         self._working_dir: str | None = None  # R path, as last set or seen
         session.sig_started.connect(self._on_session_started)
-        session.sig_command_finished.connect(self._on_session_command_finished)
+        session.sig_settled.connect(self._on_session_settled)
 
     # ---------------------------------------------------------------- public API
     @property
@@ -238,7 +238,8 @@ class ProjectService(QObject):
         elif self._folder is not None and (r_dir := self.r_path(self._folder)) is not None:
             self._setwd(r_dir)
 
-    def _on_session_command_finished(self) -> None:
-        """Follow ``setwd()`` typed in the console (one cheap eval per command)."""
+    def _on_session_settled(self) -> None:
+        """Follow ``setwd()`` typed in the console (one cheap eval once R settles after
+        commands: it never waits in webR's queue ahead of a command typed at once)."""
         request = self._session.eval("getwd()")
         request.sig_finished.connect(self._on_wd_seen)

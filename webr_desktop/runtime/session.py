@@ -29,6 +29,12 @@ START_TIMEOUT_MS = 60_000
 INTERRUPT_GUARD_MS = 1_000
 BOOT_MILESTONE = "/R.wasm"  # webR's worker asks for it once the page and the worker are up
 BOOT_WAIT_MS = 3_000  # let_page_boot()'s cap, for a webR that never asks for it
+# How long R must wait at its prompt after a command, with no new input sent, before
+# ``sig_settled``: panes that ask R what changed (environment, working directory) do it then,
+# so their evals don't sit in webR's queue ahead of a command typed (or run with Ctrl+Enter)
+# right after the prompt. Measured under load (issue 18): those evals were in flight in half
+# the round trips typed 10 ms after a prompt, and made a plot 50 ms after one wait for them.
+SETTLE_MS = 150
 
 
 class SessionState(enum.Enum):
@@ -61,7 +67,8 @@ class RSession(QObject):
     sig_start_failed = Signal(str)
     sig_output_received = Signal(object)  # list[tuple[stream, text]] in order
     sig_prompt_shown = Signal(str)  # R waits for input with this prompt
-    sig_command_finished = Signal()  # console input ran and R waits again (panes refresh)
+    sig_command_finished = Signal()  # console input ran and R waits again
+    sig_settled = Signal()  # R has waited SETTLE_MS since a command finished: panes refresh now
     sig_input_sent = Signal(str, str)  # (prompt, line) as R received it: the echo
     sig_busy_changed = Signal(bool)
     sig_closed = Signal(int)  # R quit, with its exit status
@@ -96,6 +103,8 @@ class RSession(QObject):
         self._interrupt_guard.timeout.connect(self._on_interrupt_guard_timeout)
         self._start_timer = QTimer(self, singleShot=True, interval=START_TIMEOUT_MS)
         self._start_timer.timeout.connect(self._on_start_timeout)
+        self._settle_timer = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._settle_timer.timeout.connect(self._on_settle_timeout)
 
     # ----------------------------------------------------------------- public API
     @property
@@ -239,6 +248,7 @@ class RSession(QObject):
         # A slot may ask again as soon as it hears of the failure: its new request waits
         # for the next page (sent on ready), not for the one being torn down.
         self._info = None
+        self._settle_timer.stop()
         pending, self._pending = self._pending, {}
         for request in pending.values():
             request.sig_failed.emit(reason)
@@ -271,6 +281,7 @@ class RSession(QObject):
         self._state = SessionState.BUSY
         self._awaiting_input = False
         self._input_since_prompt = True
+        self._settle_timer.stop()  # settles after this command instead
         self._set_busy(True)
         self.sig_input_sent.emit(self._prompt, line)
         assert self._bridge is not None
@@ -347,7 +358,12 @@ class RSession(QObject):
         self.sig_prompt_shown.emit(prompt)
         if self._input_since_prompt:
             self._input_since_prompt = False
+            self._settle_timer.start()
             self.sig_command_finished.emit()
+
+    def _on_settle_timeout(self) -> None:
+        if self._state is SessionState.IDLE and not self._queue:
+            self.sig_settled.emit()
 
     def _on_interrupt_guard_timeout(self) -> None:
         if self._interrupt_pending:

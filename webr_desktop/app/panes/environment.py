@@ -19,7 +19,8 @@ def add_environment(window: MainWindow, session: RSession) -> EnvironmentPane:
     service = EnvironmentService(session, model, window)  # one per session: R diffs against it
     window.environment_service = service  # the debugger shows frames through it (app/window.py)
     pane = EnvironmentPane(model)
-    window.add_side_pane("Environment", pane, group="upper")
+    dock = window.add_side_pane("Environment", pane, group="upper")
+    dock.visibilityChanged.connect(service.set_shown)  # a hidden tab asks R nothing
     pane.sig_refresh_requested.connect(lambda: service.refresh(full=True))
     pane.sig_remove_requested.connect(service.remove)
     pane.sig_clear_requested.connect(service.clear)
