@@ -200,6 +200,25 @@ def test_source_typed_at_the_console_and_already_defined_functions(shared, qtbot
     qtbot.waitUntil(lambda: shared.eval(qtbot, TRACED.format(name="typed")) is False, timeout=15_000)
 
 
+def test_debug_menu_toggles_the_breakpoint_on_the_current_scripts_line(shared, qtbot, tmp_path: Path):
+    """Debug ▸ Toggle Breakpoint (F9) works from the menu and with the console focused."""
+    script = tmp_path / "menu.R"
+    script.write_text(CALC.replace("calc", "menu_fn"))
+    window, console = _window(shared, qtbot, tmp_path)
+    editor, gutter = _open(window, qtbot, script)
+    cursor = editor.textCursor()
+    cursor.setPosition(editor.document().findBlockByNumber(2).position())
+    editor.setTextCursor(cursor)
+    action = window.debug.actions["toggle_breakpoint"]
+    assert action in window.debug.menu.actions() and action.shortcut().toString() == "F9"
+    console.setFocus()
+    action.trigger()
+    assert gutter.marks.lines() == [3]
+    qtbot.waitUntil(lambda: _state(gutter, 3) == "pending", timeout=15_000)
+    action.trigger()
+    assert gutter.marks.lines() == []
+
+
 def test_breakpoints_come_back_with_the_file_in_a_new_window(shared, qtbot, tmp_path: Path):
     script = tmp_path / "keep.R"
     script.write_text(CALC.replace("calc", "keep"))

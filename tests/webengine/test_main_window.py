@@ -27,7 +27,7 @@ def test_status_bar_menus_and_title(fresh, qtbot, tmp_path: Path) -> None:
     assert tmp_path.name in window.windowTitle()
     menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
     assert [a.text().replace("&", "") for a in menus["Session"].actions()] == ["Interrupt R", "Restart R", "", "Break on Error"]
-    assert [a.text().replace("&", "") for a in menus["Debug"].actions()] == ["Next", "Step Into", "Finish Function", "Continue", "Stop"]
+    assert [a.text().replace("&", "") for a in menus["Debug"].actions()] == ["Toggle Breakpoint", "", "Next", "Step Into", "Finish Function", "Continue", "Stop"]
     file_items = [a.text().replace("&", "") for a in menus["File"].actions() if not a.isSeparator()]
     assert file_items == [
         "New R Script", "Open File…", "Save", "Save As…", "Close", "Open Folder…", "Open Recent", "Quit",

@@ -89,6 +89,7 @@ def build_window(
         lambda name: window.data_service.open_name(name, window.debug.debugger.selected if window.environment_service.frame else 0)
     )
     _link_debugger(window, project)
+    _add_toggle_breakpoint(window)
     console.sig_help_requested.connect(window.help.show_topic)  # cli's help links
     console.sig_open_file_requested.connect(  # cli's and traceback()'s file links: only files R can see
         lambda path, line: (host := _host_file(project, path)) is not None and window.editor.open_file(host, line)
@@ -138,3 +139,24 @@ def _link_debugger(window: MainWindow, project: ProjectService) -> None:
 
     debugger.sig_vars_changed.connect(title)
     debugger.sig_left.connect(lambda: dock.setWindowTitle("Environment"))
+
+
+def _add_toggle_breakpoint(window: MainWindow) -> None:
+    """Debug ▸ Toggle Breakpoint (F9, as in RStudio): the breakpoint on the current script's
+    cursor line, whichever pane has the focus."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QAction, QKeySequence
+
+    def toggle() -> None:
+        editor = window.editor.current_editor()
+        if editor is not None:
+            editor.sig_toggle_breakpoint_requested.emit(editor.textCursor().blockNumber() + 1)
+
+    action = QAction("Toggle &Breakpoint", window)
+    action.setShortcut(QKeySequence("F9"))
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.triggered.connect(toggle)
+    menu = window.debug.menu
+    menu.insertAction(menu.actions()[0], action)
+    menu.insertSeparator(menu.actions()[1])
+    window.debug.actions["toggle_breakpoint"] = action

@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QDockWidget, QToolBar
+    from PySide6.QtWidgets import QDockWidget, QMenu, QToolBar
 
     from webr_desktop.models.debugger import Debugger
     from webr_desktop.runtime.session import RSession
@@ -29,6 +29,7 @@ class DebugControls:
     dock: QDockWidget
     toolbar: QToolBar
     actions: dict[str, QAction]  # next, step_into, finish, continue, stop, break_on_error
+    menu: QMenu
 
 
 def add_debug(window: MainWindow, session: RSession, settings: QSettings) -> DebugControls:
@@ -54,7 +55,7 @@ def add_debug(window: MainWindow, session: RSession, settings: QSettings) -> Deb
         action.setEnabled(False)
         action.triggered.connect(slot)
         actions[key] = action
-    window.add_menu("&Debug", list(actions.values()))  # window-wide keys: console and editor alike
+    menu = window.add_menu("&Debug", list(actions.values()))  # window-wide keys: console and editor alike
     toolbar = window.addToolBar("Debug")
     toolbar.setObjectName("toolbar:debug")
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -69,7 +70,7 @@ def add_debug(window: MainWindow, session: RSession, settings: QSettings) -> Deb
     window.add_session_actions([breaks])
     actions["break_on_error"] = breaks
 
-    controls = DebugControls(debugger, pane, dock, toolbar, actions)
+    controls = DebugControls(debugger, pane, dock, toolbar, actions, menu)
     _Mode(controls, settings, window)
     debugger.set_break_on_error(breaks.isChecked())
     return controls
