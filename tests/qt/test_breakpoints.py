@@ -187,6 +187,7 @@ class FakeSession(QObject):
     sig_output_received = Signal(object)
     sig_prompt_shown = Signal(str)
     sig_command_finished = Signal()
+    sig_settled = Signal()
     sig_input_sent = Signal(str, str)
     sig_busy_changed = Signal(bool)
     sig_closed = Signal(int)

@@ -137,6 +137,7 @@ class _IdleSession(QObject):
     """Enough of RSession for EnvironmentService: its signals, an idle state, recorded evals."""
 
     sig_command_finished = Signal()
+    sig_settled = Signal()
     sig_started = Signal(object)
 
     state = None
