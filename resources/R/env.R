@@ -196,6 +196,38 @@ local({
     grepl("[[,]VAL[],]", utils::capture.output(.Internal(inspect(p, 0L, 0L)))[1L])
   }
 
+  # is_forced() for many promises with one sink (the global environment's promises, a frame's
+  # arguments at every debugger step): capture.output() costs ~4 ms a call in webR, a bare
+  # sink ~0.5 ms.
+  forced_all <- function(proms) {
+    if (!length(proms)) return(logical())
+    tc <- textConnection(NULL, "w", local = TRUE)
+    sink(tc)
+    done <- FALSE
+    on.exit(if (!done) sink())
+    # By index: a variable bound to a promise object would force it when read (for (p in ...)).
+    for (i in seq_along(proms)) .Internal(inspect(proms[[i]], 0L, 0L))
+    sink()
+    done <- TRUE
+    out <- textConnectionValue(tc)
+    close(tc)
+    heads <- out[startsWith(out, "@")] # one header line per promise (depth 0)
+    if (length(heads) != length(proms)) return(vapply(proms, is_forced, NA, USE.NAMES = FALSE))
+    grepl("[[,]VAL[],]", heads)
+  }
+
+  # A forced promise is shown as its value; an unforced one stays a promise (never forced
+  # here). `lazy`: the indices of the promises left unforced.
+  unwrap_promises <- function(vals, types) {
+    p <- which(types == "promise")
+    forced <- forced_all(vals[p])
+    for (i in p[forced]) {
+      vals[i] <- list(eval(vals[[i]])) # evaluates nothing: returns the promise's value
+      types[i] <- typeof(vals[[i]])
+    }
+    list(vals = vals, types = types, lazy = p[!forced])
+  }
+
   # object.size() costs ~25 us a call in webR: attribute-free vectors of one type and length
   # (not character: strings differ) all have the same size, so ask once per type and length.
   sizes <- function(v, types, len) {
@@ -280,27 +312,18 @@ local({
     seen <- which(!is.na(old))
     changed <- c(which(is.na(old)), seen[differ(vals[seen], st$vals[old[seen]])])
     # A promise that was unforced may have been forced since: the same object, a new state.
-    for (i in setdiff(which(nm %in% st$lazy), changed)) {
-      if (typeof(vals[[i]]) == "promise" && is_forced(vals[[i]])) changed <- c(changed, i)
-    }
-    changed <- sort(changed)
+    maybe <- setdiff(which(nm %in% st$lazy), changed)
+    maybe <- maybe[vapply(vals[maybe], typeof, "", USE.NAMES = FALSE) == "promise"]
+    changed <- sort(c(changed, maybe[forced_all(vals[maybe])]))
 
     cv <- vals[changed]
     types <- vapply(cv, typeof, "", USE.NAMES = FALSE)
     types[active[changed]] <- "active"
-    lazy <- logical(length(cv))
-    for (i in which(types == "promise")) {
-      if (is_forced(cv[[i]])) {
-        cv[i] <- list(eval(cv[[i]])) # evaluates nothing: returns the promise's value
-        types[i] <- typeof(cv[[i]])
-      } else {
-        lazy[i] <- TRUE
-      }
-    }
-    rows <- summarise(nm[changed], cv, types)
+    u <- unwrap_promises(cv, types)
+    rows <- summarise(nm[changed], u$vals, u$types)
 
     removed <- setdiff(st$names, nm)
-    st$lazy <- c(setdiff(intersect(st$lazy, nm), nm[changed]), nm[changed][lazy])
+    st$lazy <- c(setdiff(intersect(st$lazy, nm), nm[changed]), nm[changed][u$lazy])
     st$names <- nm
     st$vals <- vals
     list(reset = isTRUE(full), changed = rows, removed = removed,
@@ -316,31 +339,8 @@ local({
     if (!all(active)) vals[!active] <- .Internal(getVarsFromFrame(nm[!active], env, FALSE))
     types <- vapply(vals, typeof, "", USE.NAMES = FALSE)
     types[active] <- "active"
-    p <- which(types == "promise")
-    for (i in p[forced_all(vals[p])]) {
-      vals[i] <- list(eval(vals[[i]])) # evaluates nothing: returns the promise's value
-      types[i] <- typeof(vals[[i]])
-    }
-    summarise(nm, vals, types)
-  }
-
-  # is_forced() for many promises with one sink (a frame's arguments at every debugger step):
-  # capture.output() costs ~4 ms a call in webR, a bare sink ~0.5 ms.
-  forced_all <- function(proms) {
-    if (!length(proms)) return(logical())
-    tc <- textConnection(NULL, "w", local = TRUE)
-    sink(tc)
-    done <- FALSE
-    on.exit(if (!done) sink())
-    # By index: a variable bound to a promise object would force it when read (for (p in ...)).
-    for (i in seq_along(proms)) .Internal(inspect(proms[[i]], 0L, 0L))
-    sink()
-    done <- TRUE
-    out <- textConnectionValue(tc)
-    close(tc)
-    heads <- out[startsWith(out, "@")] # one header line per promise (depth 0)
-    if (length(heads) != length(proms)) return(vapply(proms, is_forced, NA, USE.NAMES = FALSE))
-    grepl("[[,]VAL[],]", heads)
+    u <- unwrap_promises(vals, types)
+    summarise(nm, u$vals, u$types)
   }
 
   # Remove objects from the global environment by name; returns how many were removed.
