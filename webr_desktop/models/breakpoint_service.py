@@ -3,8 +3,10 @@
 R does the placing (resources/R/breakpoints.R): ``.wd.bp_set`` records a file's wanted lines
 and traces the functions already defined from it, at once; R's task callback re-places them
 whenever a command (re)defines functions from that file (Ctrl+Shift+Enter's ``source()``, or
-``source()`` typed at the console). After each console command one eval,
-``.wd.bp_status(gen)``, brings back what changed (nothing, while nothing did).
+``source()`` typed at the console). Once R settles after console commands
+(``RSession.sig_settled``, as the other panes' checks: not in webR's queue ahead of the next
+command) one eval, ``.wd.bp_status(gen)``, brings back what changed since generation ``gen``
+(nothing, while nothing did).
 
 Paths: the editor knows host paths, R knows R paths. A file inside a mounted folder has its
 mount's R path (ProjectService.r_path); any other file is sourced from a copy of the same
@@ -49,7 +51,7 @@ class BreakpointService(QObject):
         self._hosts: dict[str, Path] = {}  # R path -> host path
         self._gen = 0
         session.sig_started.connect(self._on_session_started)
-        session.sig_command_finished.connect(self._on_session_command_finished)
+        session.sig_settled.connect(self._on_session_settled)
 
     # ---------------------------------------------------------------- public API
     def saved_lines(self, host: Path) -> list[int]:
@@ -122,7 +124,7 @@ class BreakpointService(QObject):
             self._statuses[host] = statuses
             self.sig_statuses_changed.emit(str(host))
 
-    def _on_session_command_finished(self) -> None:
+    def _on_session_settled(self) -> None:
         if not any(self._files.values()):
             return
         request = self._session.eval(f".wd.bp_status({self._gen}L)")
