@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, Signal
@@ -172,10 +173,7 @@ class Debugger(QObject):
             return
         self._selected = index
         self.sig_location_changed.emit(self._frames[index - 1])
-        request = self._session.eval(f".wd.debug_vars({index}L)")
-        asked = self._prompts
-        request.sig_finished.connect(lambda value, i=index: self._on_vars(asked, i, value))
-        request.sig_failed.connect(self._on_failed)
+        self._ask(f".wd.debug_vars({index}L)", lambda value: self._on_vars(index, value))
 
     def load_text(self, frame: Frame) -> None:
         """Fetch the function text of ``frame`` (a file the app will not open): the location
@@ -183,13 +181,10 @@ class Debugger(QObject):
         if frame not in self._frames:
             return
         index = self._frames.index(frame) + 1
-        request = self._session.eval(f".wd.debug_text({index}L)")
-        asked = self._prompts
-        request.sig_finished.connect(lambda value: self._on_text(asked, index, frame, value))
-        request.sig_failed.connect(self._on_failed)
+        self._ask(f".wd.debug_text({index}L)", lambda value: self._on_text(index, frame, value))
 
-    def _on_text(self, asked: int, index: int, frame: Frame, value: object) -> None:
-        if asked != self._prompts or not isinstance(value, dict) or self._frames[index - 1:index] != [frame]:
+    def _on_text(self, index: int, frame: Frame, value: object) -> None:
+        if not isinstance(value, dict) or self._frames[index - 1:index] != [frame]:
             return
         shown = replace(frame, file="", text=str(value.get("text") or ""), first=_int(value.get("first")))
         self._frames[index - 1] = shown
@@ -213,14 +208,17 @@ class Debugger(QObject):
             return
         self._level = int(match.group(1))
         # fresh: R looks the files up again once per debugging session (they may have moved)
-        request = self._session.eval(".wd.debug_state()" if self._active else ".wd.debug_state(fresh = TRUE)")
+        self._ask(".wd.debug_state()" if self._active else ".wd.debug_state(fresh = TRUE)", self._on_state)
+
+    def _ask(self, code: str, on_value: Callable[[object], None]) -> None:
+        """Evaluate ``code`` in R; ``on_value`` gets the answer only if R is still at the
+        prompt it was asked at (R moved on since, e.g. the user typed ahead: a newer one comes)."""
+        request = self._session.eval(code)
         asked = self._prompts
-        request.sig_finished.connect(lambda value: self._on_state(asked, value))
+        request.sig_finished.connect(lambda value: on_value(value) if asked == self._prompts else None)
         request.sig_failed.connect(self._on_failed)
 
-    def _on_state(self, asked: int, value: object) -> None:
-        if asked != self._prompts:  # R moved on since (the user typed ahead): a newer one comes
-            return
+    def _on_state(self, value: object) -> None:
         try:
             state = DebugState.parse(value)
         except EnvironmentDiffError as exc:
@@ -258,8 +256,8 @@ class Debugger(QObject):
         """Identifies a frame across steps (its depth and call)."""
         return f"{index}:{self._frames[index - 1].call}" if 0 < index <= len(self._frames) else ""
 
-    def _on_vars(self, asked: int, index: int, value: object) -> None:
-        if asked != self._prompts or index != self._selected:
+    def _on_vars(self, index: int, value: object) -> None:
+        if index != self._selected:
             return
         try:
             rows = parse_rows(value) if isinstance(value, dict) else []
