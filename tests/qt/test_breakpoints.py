@@ -311,3 +311,32 @@ def test_hostile_status_answers_are_dropped(qtbot, tmp_path: Path):
     # The last names the file with no valid line: no status is made up (the dot stays hollow).
     assert service.statuses(script.resolve()) == {}
     assert not editor.findChild(BreakpointGutter).is_filled(1)
+
+
+def test_f9_in_an_editor_toggles_that_editor_even_beside_the_window_f9_action(qtbot):
+    """The window's Debug ▸ Toggle Breakpoint (F9) acts on the *current* tab; F9 typed in an
+    editor must toggle that editor's line, never another tab's (a debug tab the debugger just
+    made current)."""
+    from PySide6.QtGui import QAction, QKeySequence
+    from PySide6.QtWidgets import QMainWindow
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    editor = CodeEditor()
+    editor.setPlainText(SCRIPT)
+    window.setCentralWidget(editor)
+    fired: list[bool] = []
+    action = QAction("Toggle Breakpoint", window)
+    action.setShortcut(QKeySequence("F9"))
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.triggered.connect(lambda: fired.append(True))
+    window.addAction(action)
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    editor.setFocus()
+    qtbot.waitUntil(editor.hasFocus)
+    with qtbot.waitSignal(editor.sig_toggle_breakpoint_requested) as got:
+        qtbot.keyClick(editor, Qt.Key.Key_F9)
+    assert got.args == [1]
+    assert fired == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor, QFontDatabase, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QTextBlock, QTextCursor,
     QTextFormat,
@@ -203,6 +203,16 @@ class CodeEditor(QPlainTextEdit):
         return [at]
 
     # ------------------------------------------------------------------ keys
+    def event(self, event: QEvent) -> bool:  # noqa: A003
+        """F9 typed here toggles this editor's line: claimed before the window's Debug ▸
+        Toggle Breakpoint shortcut, which acts on whichever tab is current."""
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_F9
+                and not event.modifiers() & Qt.KeyboardModifier.ControlModifier):
+            event.accept()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key, mods = event.key(), event.modifiers()
         ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
