@@ -7,18 +7,12 @@ and control characters in user text can never change the meaning of the code.
 from __future__ import annotations
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# One table for str.translate (C speed: the app's ~120 KB R set-up is quoted at every start).
+_TABLE = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {ord(k): v for k, v in _ESCAPES.items()}
 
 
 def r_string(text: str) -> str:
     """An R string literal for ``text`` (UTF-8; NUL is not representable in R strings)."""
     if "\x00" in text:
         raise ValueError("R strings cannot contain NUL characters")
-    out = []
-    for ch in text:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + text.translate(_TABLE) + '"'
