@@ -55,6 +55,22 @@ def test_what_the_page_says_during_the_wait_is_held_for_after_the_caller(booting
     assert driver.run(qtbot, "1+1") == [("stdout", "[1] 2")]
 
 
+def test_the_window_build_runs_the_pages_work_while_what_it_says_waits_for_release(booting, qtbot) -> None:
+    """open_ide: hold the page, let it boot, then build the window pane by pane, running the
+    browser's pending work (the page's requests) between panes; R may come up meanwhile, but
+    no pane hears of it before the window exists (release)."""
+    session, driver, fired = booting
+    session.hold_page()
+    assert session.let_page_boot(BOOT_TIMEOUT_MS) is True
+    bridge = session._bridge  # noqa: SLF001 - the one place that shows the page spoke
+    qtbot.waitUntil(bridge.has_held, timeout=BOOT_TIMEOUT_MS)  # events run, as the build's pump: R spoke ...
+    assert fired == [] and session.state is SessionState.STARTING  # ... and held
+    session.release_page()
+    wait_for(session.sig_prompt_shown, BOOT_TIMEOUT_MS)
+    assert fired[0] == "started" and fired.index("output") < fired.index("prompt"), fired
+    assert driver.run(qtbot, "2+2") == [("stdout", "[1] 4")]
+
+
 def test_boot_wait_is_a_no_op_once_r_is_up(shared) -> None:
     assert shared.session.state is SessionState.IDLE
     assert shared.session.let_page_boot(10) is False

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +26,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DESKTOP_ID = "io.github.webrdesktop.WebRDesktop"  # installer/'s .desktop and metainfo name
+WINDOW_MODULE = "webr_desktop.app.window"
+
+
+def _run_browser_tasks() -> None:
+    """Between two panes of the window build: let Chromium's browser side, which runs on this
+    thread, hand webR's worker what it waits for (each request's response passes through here;
+    measured: a 180 ms block of this thread while R.wasm loads delays R's start by as much).
+    User input waits; what the page says is held by the caller."""
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
 
 
 def open_ide(
@@ -36,21 +49,30 @@ def open_ide(
     """
     from webr_desktop.core.recent_folders import RecentFolders
 
+    importer = threading.Thread(target=importlib.import_module, args=(WINDOW_MODULE,), name="window-imports",
+                                daemon=True)
+    importer.start()  # ~0.1 s of imports, on a thread while the GUI thread boots the page
     enabled, policy, allow = network_settings(settings)
     services = start_services(info, network=enabled, policy=policy, allow=allow)  # webR boots meanwhile
-    services.session.let_page_boot()  # the page's steps on the GUI thread first, then the window
-    from webr_desktop.app.window import build_window  # ~0.3 s of imports, while webR boots
-
     history = History(paths.user_data_dir() / "console_history.txt")
     recent = RecentFolders(paths.recent_folders_file())
-    if open_path is not None:
-        services.project.open_folder(open_path if open_path.is_dir() else open_path.parent)
-    window, console = build_window(
-        services.session, services.project, settings, history, recent, services.network, services.downloads,
-        packages=services.package_service, package_session=services.packages,
-        package_sources=paths.package_sources_file(),
-        server=services.server,
-    )
+    session = services.session
+    session.hold_page()  # nothing the page says reaches a pane before the window exists
+    try:
+        session.let_page_boot()  # the page's steps on the GUI thread first, then the window
+        importer.join()
+        from webr_desktop.app.window import build_window
+
+        if open_path is not None:
+            services.project.open_folder(open_path if open_path.is_dir() else open_path.parent)
+        window, console = build_window(
+            session, services.project, settings, history, recent, services.network, services.downloads,
+            packages=services.package_service, package_session=services.packages,
+            package_sources=paths.package_sources_file(),
+            server=services.server, pump=_run_browser_tasks,
+        )
+    finally:
+        session.release_page()
     if open_path is not None and open_path.is_file():
         window.editor.open_file(open_path)
     window.show()

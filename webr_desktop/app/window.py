@@ -8,6 +8,7 @@ upper-right group, then the lower-right tabs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,7 @@ def build_window(
     network: NetworkService | None = None, downloads: DownloadProgress | None = None,
     packages: PackageService | None = None, package_session: PackageSession | None = None,
     package_sources: Path | None = None, server: LocalServer | None = None,
+    pump: Callable[[], None] = lambda: None,
 ) -> tuple[MainWindow, ConsolePane]:
     """The main window with its panes, wired to the session, the project folders and networking.
 
@@ -55,28 +57,38 @@ def build_window(
     ``packages``: the host package manager (default: the user's saved sources and persistent
     library); ``package_session``: R's side of that library; ``package_sources``: where
     Packages ▸ Repositories… saves the sources. ``server`` (the page's loopback server)
-    carries rstudioapi's calls from R; without it rstudioapi stays unavailable.
+    carries rstudioapi's calls from R; without it rstudioapi stays unavailable. ``pump`` runs
+    between panes (start-up: the page's pending work on this thread, see app/gui.py).
     """
     from webr_desktop.ui.main_window import MainWindow
 
     window = MainWindow(settings)
+    pump()
     # Central area, bottom to top: console, then the Source area (script and data tabs).
     console = add_console(window, session, history)
+    pump()
     window.source, window.data_service, completions = add_source(window, session, project, console.submit)
     window.editor, window.data_views = window.source.editor, window.source.data
     window.breakpoints = add_breakpoints(window, session, project, settings, window.source)
+    pump()
     # Right: Environment above; Files, Plots, Help, Viewer and Packages tabbed below.
     window.environment = add_environment(window, session)
     window.files = add_files(window, session, project)
+    pump()
     window.plots = add_plots(window, session, settings, project)
+    pump()
     window.help = add_help(window, session)
+    pump()
     window.viewer = add_viewer(window, session, network)
+    pump()
     window.packages = add_packages(window, session, packages, package_sources, package_session)
+    pump()
     window.folder_menu = add_folder_menu(window, project, recent)
     if network is not None:
         window.network_controls = add_network(window, network, settings, downloads)
     add_session_status(window, session)
     window.debug = add_debug(window, session, settings)
+    pump()
 
     # Links between panes.
     console.set_completions(completions)  # the editor's completion service serves both

@@ -36,6 +36,10 @@ class Bridge(QObject):
         session before the window that listens to it exists)."""
         self._held = []
 
+    def has_held(self) -> bool:
+        """Whether ``hold()`` queued anything yet."""
+        return bool(self._held)
+
     def release(self) -> None:
         """Deliver what was queued, from the event loop, after the caller's work; what arrives
         until then is queued behind it, so the order stays the page's."""

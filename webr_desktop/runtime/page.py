@@ -104,11 +104,28 @@ class RuntimePage(QObject):
     def load(self) -> None:
         self._page.load(self._url)
 
+    def hold(self) -> None:
+        """What the page says (bridge payloads, a load failure, a crashed renderer) waits until
+        ``release()``: start-up, while the window that listens to the session is built."""
+        if self._held_signals is None:
+            self._held_signals = []
+            self._bridge.hold()
+
+    def release(self) -> None:
+        """Deliver what was held, from the event loop, in the page's order."""
+        if self._held_signals is None:
+            return
+        self._bridge.release()
+        held, self._held_signals = self._held_signals, None
+        for signal, text in held:
+            QTimer.singleShot(0, self, lambda signal=signal, text=text: signal.emit(text))
+
     def run_until_requested(self, suffix: str, timeout_ms: int) -> bool:
         """Run the event loop until this page (or its worker) asks our origin for a path ending
         in ``suffix``, the page says anything or fails, or ``timeout_ms`` pass; True if the
-        request came. What the page says or how it fails meanwhile is held, and delivered from
-        the event loop after the caller's work.
+        request came. What the page says or how it fails meanwhile is held (see ``hold()``);
+        unless the caller holds it already, it is delivered from the event loop after the
+        caller's work.
 
         Why: Chromium's browser side runs on the Qt GUI thread, so while Python builds the
         window, the page's navigation, worker start and every request (the interceptor runs on
@@ -129,20 +146,20 @@ class RuntimePage(QObject):
         guard = request_guard()
         guard.sig_allowed.connect(on_allowed)
         self._bridge.sig_held.connect(loop.quit)
-        self._bridge.hold()
-        self._held_signals = []
+        held_here = self._held_signals is None
+        self.hold()
         self._wait_loop = loop
         try:
-            timer.start()
-            loop.exec()
+            if not self._held_signals and not self._bridge.has_held():  # the page said nothing yet
+                timer.start()
+                loop.exec()
         finally:
             timer.stop()
             guard.sig_allowed.disconnect(on_allowed)
             self._bridge.sig_held.disconnect(loop.quit)
-            self._bridge.release()
-            held, self._held_signals, self._wait_loop = self._held_signals, None, None
-            for signal, text in held:
-                QTimer.singleShot(0, self, lambda signal=signal, text=text: signal.emit(text))
+            self._wait_loop = None
+            if held_here:
+                self.release()
         return seen[0]
 
     def render_process_pid(self) -> int:

@@ -236,6 +236,16 @@ class RSession(QObject):
             self.eval(f"options(width = {columns}L)")
 
     # ----------------------------------------------------------------- internals
+    def hold_page(self) -> None:
+        """What the page says waits until ``release_page()``: nothing reaches this session's
+        listeners while the window that holds them is still being built."""
+        if self._page is not None:
+            self._page.hold()
+
+    def release_page(self) -> None:
+        if self._page is not None:
+            self._page.release()
+
     def let_page_boot(self, timeout_ms: int = BOOT_WAIT_MS, milestone: str = BOOT_MILESTONE) -> bool:
         """Right after ``start()``: run the event loop until webR's worker asks for ``milestone``
         (True) or ``timeout_ms`` pass, so webR boots while the caller builds the window; what the
