@@ -28,7 +28,7 @@ runtime: $(STAMP)
 
 # Each benchmark twice: quiet, then with 2 CPU-bound processes beside it (--load 2, stopped
 # afterwards). Each prints one JSON line whose "load" says which; bench/README.md explains them.
-BENCHES := startup console_flood plots canvas quick_plot widgets data_viewer drive network viewer compute debugger
+BENCHES := startup code_cache_bound console_flood plots canvas quick_plot widgets data_viewer drive network viewer compute debugger
 # These measure limits or host-side work that a CPU hog beside them doesn't change (memory:
 # resident sizes), quiet only.
 QUIET_BENCHES := drive_flood packages packages_pane rstudioapi memory
