@@ -180,7 +180,11 @@ class NetworkService(QObject):
     def _on_child_finished(self, proc: QProcess, code: int) -> None:
         if proc is not self._process:
             return
-        err = bytes(proc.readAllStandardError()).decode("utf-8", "replace").strip().splitlines()
+        try:
+            err = bytes(proc.readAllStandardError()).decode("utf-8", "replace").strip().splitlines()
+        except RuntimeError:  # Qt is destroying the QProcess (its owner went without stop()): nothing to restart
+            self._process = None
+            return
         self._process, self._port = None, 0
         proc.deleteLater()
         detail = err[-1] if err else f"the network proxy exited (status {code})"
