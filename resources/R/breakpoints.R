@@ -283,7 +283,7 @@ local({
   # source() while breakpoints exist: top-level stops for a file that has some.
   tools$.wd.bp_source <- function(file, local = FALSE, ...) {
     mc <- match.call(expand.dots = TRUE)
-    mc[[1L]] <- as.name(".wd.bp_source_orig")
+    mc[[1L]] <- quote(source)  # R's own source() below: its errors name source(), as in R
     if (isTRUE(local)) mc$local <- parent.frame()
     key <- if (!missing(file) && is.character(file) && length(file) == 1L && is.null(mc$exprs)) {
       norm(if (startsWith(path.expand(file), "/")) file else file.path(getwd(), file))
@@ -298,8 +298,11 @@ local({
       mc$file <- NULL
       mc$exprs <- exprs
       if (is.null(mc$spaced)) mc$spaced <- TRUE
+    } else if (!isTRUE(local)) {
+      mc <- sys.call()  # the call as typed (an error says `source("f.R")`, not `file = `)
+      mc[[1L]] <- quote(source)
     }
-    eval(mc, parent.frame())
+    eval(mc, list(source = base_source), parent.frame())
   }
 
   toplevel_exprs <- function(file, key) {

@@ -22,8 +22,7 @@ local({
   # Trailing frames that are machinery, not the browsed code: trace()'s and the breakpoints'
   # .doTrace -> eval.parent -> eval, and source()'s own frames when a breakpoint stops at a
   # top-level line of a file being sourced (then R browses the global environment).
-  TRACE_FUNS <- c(".doTrace", "eval.parent", "eval", "evalq", "browser", "withVisible", "source", "sys.source",
-                  ".wd.bp_source_orig") # base::source() while breakpoints.R wraps source()
+  TRACE_FUNS <- c(".doTrace", "eval.parent", "eval", "evalq", "browser", "withVisible", "source", "sys.source")
   ERROR_FUNS <- c("stop", ".handleSimpleError", "h", "signalCondition", "stopifnot", "abort",
                   "rlang::abort", "cli_abort", ".signalSimpleWarning", "warning")
 

@@ -309,3 +309,22 @@ def test_an_edited_and_saved_file_waits_for_its_next_source(shared, qtbot, tmp_p
     out = shared.run(qtbot, "edited(1)")
     assert ("stdout", f"debug at {script}#4: z <- y * 2") in out, out
     shared.run(qtbot, "Q")
+
+
+def test_source_while_breakpoints_exist_reads_as_rs_own(shared, qtbot):
+    """The wrapper that base's source() becomes while breakpoints exist is invisible: an error
+    names `source("f.R")` as typed, local = TRUE defines in the caller, the value is R's."""
+    shared.run(qtbot, 'writeLines(c("f <- function() {", "  1 +"), "/tmp/bp_bad.R"); '
+                      'writeLines("bp_local <- 5", "/tmp/bp_ok.R")')
+    plain = shared.run(qtbot, 'source("/tmp/bp_bad.R")')
+    assert plain[0] == ("stderr", 'Error in source("/tmp/bp_bad.R") : '), plain
+    shared.eval(qtbot, '.wd.bp_set("/tmp/bp_elsewhere.R", 2L)')  # some breakpoint, in another file
+    try:
+        assert shared.eval(qtbot, ORIGINAL_SOURCE) is False  # the wrapper is in place
+        assert shared.run(qtbot, 'source("/tmp/bp_bad.R")') == plain
+        assert shared.run(qtbot, 'g <- function() { source("/tmp/bp_ok.R", local = TRUE); bp_local }; '
+                                 'g(); exists("bp_local")') == [("stdout", "[1] 5"), ("stdout", "[1] FALSE")]
+        assert shared.run(qtbot, 'x <- source("/tmp/bp_ok.R"); x$value; withVisible(source("/tmp/bp_ok.R"))$visible') \
+            == [("stdout", "[1] 5"), ("stdout", "[1] FALSE")]
+    finally:
+        shared.eval(qtbot, '.wd.bp_set("/tmp/bp_elsewhere.R", integer())')
