@@ -49,11 +49,11 @@ def open_ide(
     """
     from webr_desktop.core.recent_folders import RecentFolders
 
-    importer = threading.Thread(target=importlib.import_module, args=(WINDOW_MODULE,), name="window-imports",
-                                daemon=True)
-    importer.start()  # ~0.1 s of imports, on a thread while the GUI thread boots the page
     enabled, policy, allow = network_settings(settings)
     services = start_services(info, network=enabled, policy=policy, allow=allow)  # webR boots meanwhile
+    importer = threading.Thread(target=importlib.import_module, args=(WINDOW_MODULE,), name="window-imports",
+                                daemon=True)
+    importer.start()  # ~0.1 s of imports, while the GUI thread waits on the page's boot
     history = History(paths.user_data_dir() / "console_history.txt")
     recent = RecentFolders(paths.recent_folders_file())
     session = services.session
