@@ -28,18 +28,13 @@ runtime: $(STAMP)
 
 # Each benchmark twice: quiet, then with 2 CPU-bound processes beside it (--load 2, stopped
 # afterwards). Each prints one JSON line whose "load" says which; bench/README.md explains them.
-BENCHES := startup code_cache_bound console_flood plots canvas quick_plot widgets data_viewer drive network viewer compute debugger
-# These measure limits or host-side work that a CPU hog beside them doesn't change (memory:
-# resident sizes), quiet only.
-QUIET_BENCHES := drive_flood packages packages_pane rstudioapi memory
+BENCHES := startup code_cache_bound console_flood plots canvas quick_plot widgets data_viewer drive network viewer compute debugger \
+	drive_flood packages packages_pane rstudioapi memory
 
 bench: setup
 	@status=0; for b in $(BENCHES); do for load in 0 2; do \
 		$(PY) bench/$$b.py --load $$load || { status=1; echo "bench/$$b.py --load $$load failed" >&2; }; \
-	done; done; \
-	for b in $(QUIET_BENCHES); do \
-		$(PY) bench/$$b.py || { status=1; echo "bench/$$b.py failed" >&2; }; \
-	done; exit $$status
+	done; done; exit $$status
 
 # ---- installer (installer/README.md): a PyInstaller one-folder bundle, a .tar.gz and a .deb.
 # Built from a non-editable install in its own venv (an editable one leaves resources out),

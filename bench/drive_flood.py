@@ -10,11 +10,12 @@ accepted_mib_max   = the most any one client got into the server's socket before
 server_rss_mb      = growth of this process's peak RSS (the server) over both floods. Before
                      issue 14: ~2000.
 
-Linux only (/proc clear_refs + VmHWM). Usage: .venv/bin/python bench/drive_flood.py
+Linux only (/proc clear_refs + VmHWM). Usage: .venv/bin/python bench/drive_flood.py [--load N]
 """
 
 from __future__ import annotations
 
+import argparse
 import socket
 import sys
 import threading
@@ -22,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit_json, rnd  # noqa: E402
+from _common import add_load_argument, cpu_load, emit_json, rnd  # noqa: E402
 
 BIG = 500 << 20
 
@@ -35,6 +36,16 @@ def _kb(field: str) -> int:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_load_argument(parser)
+    args = parser.parse_args()
+    with cpu_load(args.load):
+        result = measure()
+    emit_json({"benchmark": "drive_flood", "load": args.load, **result})
+    return 0
+
+
+def measure() -> dict:
     from webr_desktop.server.local_server import LocalServer
 
     srv = LocalServer()
@@ -67,8 +78,7 @@ def main() -> int:
         accepted += sent
     growth = (_kb("VmHWM") - before) / 1024
     srv.close()
-    emit_json({"accepted_mib_max": rnd(max(accepted) / 2**20, 1), "server_rss_mb": rnd(growth, 1)})
-    return 0
+    return {"accepted_mib_max": rnd(max(accepted) / 2**20, 1), "server_rss_mb": rnd(growth, 1)}
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ index_reload_20k_ms  = a refresh after that: a 304, the parsed index reused, sea
 The R-side numbers (library_ms, library_ratio, source_build_ms, install through R's
 install.packages()) need webR: bench/packages_r.py takes them in the same run (--no-r skips).
 
-Usage: .venv/bin/python bench/packages.py [--runs N]
+Usage: .venv/bin/python bench/packages.py [--runs N] [--load N]
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit_json, median, private_env, rnd  # noqa: E402
+from _common import add_load_argument, cpu_load, emit_json, median, private_env, rnd  # noqa: E402
 
 from tests.fixtures.debian_r import AptUnavailable  # noqa: E402
 from tests.fixtures.packages import Pkg, RepoServer, debian_repo, make_repo  # noqa: E402
@@ -119,21 +119,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-r", action="store_true", help="host side only (no webR)")
+    add_load_argument(parser)
     args = parser.parse_args()
     private_env()
-    with tempfile.TemporaryDirectory(prefix="bench-packages-") as tmp:
+    with cpu_load(args.load), tempfile.TemporaryDirectory(prefix="bench-packages-") as tmp:
         work = Path(tmp)
         search_ms, first_ms, reload_ms = bench_search(work, args.runs)
-        result: dict[str, object] = {"index_search_ms": rnd(search_ms, 3), "index_load_20k_ms": rnd(first_ms),
-                                     "index_reload_20k_ms": rnd(reload_ms)}
+        result: dict[str, object] = {"benchmark": "packages", "load": args.load, "index_search_ms": rnd(search_ms, 3),
+                                     "index_load_20k_ms": rnd(first_ms), "index_reload_20k_ms": rnd(reload_ms)}
         result.update(bench_install(work, args.runs))
-    if not args.no_r:
-        from packages_r import bench_r
+        if not args.no_r:
+            from packages_r import bench_r
 
-        try:
-            result.update(bench_r(args.runs))
-        except AptUnavailable as exc:
-            result["r_side"] = f"skipped: {exc}"
+            try:
+                result.update(bench_r(args.runs))
+            except AptUnavailable as exc:
+                result["r_side"] = f"skipped: {exc}"
     result["goals"] = {"index_search_ms": "< 50", "install_local_ms": "< 3000", "library_ratio": "<= 1.5"}
     emit_json(result)
 

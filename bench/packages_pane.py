@@ -11,7 +11,7 @@ pane_install_ms    = plan + install of Debian's futile.logger and its 3 dependen
 gui_max_gap_*_ms   = the longest the GUI thread went without running a 5 ms timer during the
                      searches / the install (the work runs in worker threads).
 
-Usage: .venv/bin/python bench/packages_pane.py [--runs N]
+Usage: .venv/bin/python bench/packages_pane.py [--runs N] [--load N]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit_json, init_qt, median, private_env, rnd, wait_until  # noqa: E402
+from _common import add_load_argument, cpu_load, emit_json, init_qt, median, private_env, rnd, wait_until  # noqa: E402
 
 QUERIES = ["pk", "pkg1", "data", "spatial text", "pkg19999", "fast models"]
 
@@ -70,6 +70,7 @@ def _one_refresh(service) -> float:  # noqa: ANN001 - PackagesService
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7)
+    add_load_argument(parser)
     args = parser.parse_args()
     home = private_env()
     from packages import synthetic_repo  # bench/packages.py (bench/ is on sys.path)
@@ -77,8 +78,9 @@ def main() -> int:
     from webr_desktop.core import paths
 
     app = init_qt()
-    result: dict = {"runs": args.runs}
-    with RepoServer(synthetic_repo(home / "synthetic")) as big, RepoServer(debian_repo(home / "debian")) as deb:
+    result: dict = {"benchmark": "packages_pane", "load": args.load, "runs": args.runs}
+    with cpu_load(args.load), RepoServer(synthetic_repo(home / "synthetic")) as big, \
+            RepoServer(debian_repo(home / "debian")) as deb:
         paths.package_sources_file().parent.mkdir(parents=True, exist_ok=True)
         paths.package_sources_file().write_text(json.dumps({"sources": [
             {"kind": "repo", "location": deb.url, "enabled": True},
