@@ -8,7 +8,7 @@ first_prompt_ms    median launch -> "first prompt shown" of the bundle, cold: ea
 first_prompt_ratio that median / the same from the dev venv (``python -m webr_desktop``, same
                    environment plus PYTHONPATH=this checkout), launches alternated in one run
 
-Usage: .venv/bin/python bench/bundle.py [--runs N]   (after `make installer`)
+Usage: .venv/bin/python bench/bundle.py [--runs N] [--load N]   (after `make installer`)
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, emit_json, median, python_exe, rnd  # noqa: E402
+from _common import ROOT, add_load_argument, cpu_load, emit_json, median, python_exe, rnd  # noqa: E402
 
 BUNDLE = ROOT / "dist" / "webr-desktop"
 READY = "first prompt shown"
@@ -80,6 +80,7 @@ def _launch_ms(cmd: list[str], cwd: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    add_load_argument(parser)
     args = parser.parse_args()
     exe = BUNDLE / "webr-desktop"
     if not exe.is_file():
@@ -88,7 +89,7 @@ def main() -> int:
     tarball, deb = _one("webr-desktop-*-linux-*.tar.gz"), _one("webr-desktop_*.deb")
     bundle_ms: list[float] = []
     dev_ms: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="webr-desktop-bench-") as tmp:
+    with cpu_load(args.load), tempfile.TemporaryDirectory(prefix="webr-desktop-bench-") as tmp:
         copy = Path(tmp) / "webr-desktop"  # a copy, as a user would have it: not the build tree
         shutil.copytree(BUNDLE, copy, symlinks=True)
         for i in range(args.runs):
@@ -97,6 +98,7 @@ def main() -> int:
                 ms = _launch_ms(cmd, Path(tmp))
                 (bundle_ms if kind == "bundle" else dev_ms).append(ms)
     result = {
+        "benchmark": "bundle", "load": args.load,
         "bundle_mb": _mb(_tree_bytes(BUNDLE)),
         "tarball_mb": _mb(tarball.stat().st_size) if tarball else None,
         "deb_mb": _mb(deb.stat().st_size) if deb else None,
