@@ -340,3 +340,26 @@ def test_f9_in_an_editor_toggles_that_editor_even_beside_the_window_f9_action(qt
         qtbot.keyClick(editor, Qt.Key.Key_F9)
     assert got.args == [1]
     assert fired == []
+
+
+def test_an_answer_after_the_window_is_gone_is_dropped(qtbot, tmp_path: Path):
+    """The session outlives a window (Restart-free tests, a second window): R's answer to a
+    breakpoint request sent just before the window closed finds its service deleted."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    window, session, project = FakeWindow(), FakeSession(), FakeProject(tmp_path)
+    service = add_breakpoints(window, session, project, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                              SourceArea(parent=window))
+    held: list[EvalRequest] = []
+    real_eval = session.eval
+    session.eval = lambda code: held.append(real_eval(code)) or held[-1]  # type: ignore[method-assign]
+    service.set_lines(tmp_path / "gone.R", [3])
+    service.deleteLater()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # both gone, R not yet answered
+    with qtbot.captureExceptions() as raised:
+        held[0].sig_finished.emit({"file": "/mnt/proj/gone.R", "gen": 1, "lines": [
+            {"line": 3, "state": "pending", "at": 3, "fun": "", "reason": "not active yet"}]})
+        held[0].sig_failed.emit("an error")
+        session.sig_settled.emit()
+    assert raised == []

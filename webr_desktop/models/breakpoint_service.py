@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
+from shiboken6 import isValid
 
 from webr_desktop.core.rcode import r_string
 from webr_desktop.models.breakpoints import BreakpointStore, LineStatus
@@ -102,11 +103,13 @@ class BreakpointService(QObject):
         request = self._session.eval(code)
         request.sig_finished.connect(lambda value, h=host: self._on_file_status(h, value))
         request.sig_failed.connect(
-            lambda error: error.startswith("R session") or self.sig_problem.emit(f"Breakpoints: {error}")
+            lambda error: error.startswith("R session") or not isValid(self)
+            or self.sig_problem.emit(f"Breakpoints: {error}")
         )
 
     def _on_file_status(self, host: Path, value: object) -> None:
-        if not isinstance(value, dict) or not isinstance(value.get("file"), str):
+        # isValid: R may answer after this service's window is gone (the session outlives it)
+        if not isValid(self) or not isinstance(value, dict) or not isinstance(value.get("file"), str):
             return
         self._hosts[value["file"]] = host
         self._apply(host, value.get("lines"))
@@ -131,7 +134,7 @@ class BreakpointService(QObject):
         request.sig_finished.connect(self._on_status)
 
     def _on_status(self, value: object) -> None:
-        if not isinstance(value, dict) or not isinstance(value.get("gen"), int):
+        if not isValid(self) or not isinstance(value, dict) or not isinstance(value.get("gen"), int):
             return  # NULL: nothing changed
         self._gen = value["gen"]
         files = value.get("files")
