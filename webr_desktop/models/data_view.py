@@ -17,6 +17,7 @@ from webr_desktop.core.data_view import ViewMeta, as_list
 from webr_desktop.core.messages import Message, r_error_text
 from webr_desktop.core.rcode import r_string
 from webr_desktop.models.data_view_model import DataViewModel
+from webr_desktop.models.replies import while_alive
 from webr_desktop.runtime.session import RSession
 
 __all__ = ["DataViewModel", "DataViewService"]
@@ -38,9 +39,9 @@ class DataViewService(QObject):
         self._check_again = False
         session.sig_message_received.connect(self._on_session_message)
         session.sig_settled.connect(self._check_changed)
-        session.sig_started.connect(lambda _ready: self._forget_all("R was restarted: this data is no longer in R."))
-        session.sig_closed.connect(lambda _status: self._forget_all("R quit: this data is no longer in R."))
-        session.sig_crashed.connect(lambda _reason: self._forget_all("R crashed: this data is no longer in R."))
+        session.sig_started.connect(while_alive(self, lambda _ready: self._forget_all("R was restarted: this data is no longer in R.")))
+        session.sig_closed.connect(while_alive(self, lambda _status: self._forget_all("R quit: this data is no longer in R.")))
+        session.sig_crashed.connect(while_alive(self, lambda _reason: self._forget_all("R crashed: this data is no longer in R.")))
 
     @property
     def models(self) -> list[DataViewModel]:
@@ -59,7 +60,7 @@ class DataViewService(QObject):
     def _open(self, code: str) -> None:
         request = self._session.eval(code)
         request.sig_finished.connect(self._on_meta)
-        request.sig_failed.connect(lambda err: self.sig_problem.emit(r_error_text(err)))
+        request.sig_failed.connect(while_alive(self, lambda err: self.sig_problem.emit(r_error_text(err))))
 
     def _on_meta(self, value: object) -> None:
         try:

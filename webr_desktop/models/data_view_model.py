@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QFont
 from webr_desktop.core.data_view import Block, ColumnFilter, LruCache, ViewMeta, filters_r_code
 from webr_desktop.core.messages import r_error_text
 from webr_desktop.core.rcode import r_string
+from webr_desktop.models.replies import while_alive
 from webr_desktop.runtime.session import RSession
 
 log = logging.getLogger(__name__)
@@ -242,8 +243,8 @@ class DataViewModel(QAbstractTableModel):
         self._asked_filter = (list(filters), expr)
         self._filters_due += 1
         request = self._session.eval(f".wd.view_filter({self.view_id}L, {filters_r_code(filters)}, {r_string(expr)})")
-        request.sig_finished.connect(lambda value: (self._filter_answered(), self._on_meta(value, False)))
-        request.sig_failed.connect(lambda error: (self._filter_answered(), self._on_meta_failed(error)))
+        request.sig_finished.connect(while_alive(self, lambda value: (self._filter_answered(), self._on_meta(value, False))))
+        request.sig_failed.connect(while_alive(self, lambda error: (self._filter_answered(), self._on_meta_failed(error))))
 
     def _filter_answered(self) -> None:
         self._filters_due -= 1
@@ -266,7 +267,7 @@ class DataViewModel(QAbstractTableModel):
         """The column, in the view's order and filter, in the app's native plot window."""
         if self._usable():
             request = self._session.eval(f".wd.view_quickplot({self.view_id}L, {col + 1}L)")
-            request.sig_failed.connect(lambda err: self.sig_problem.emit(f"Quick plot: {r_error_text(err)}"))
+            request.sig_failed.connect(while_alive(self, lambda err: self.sig_problem.emit(f"Quick plot: {r_error_text(err)}")))
 
     def request_column_info(self, col: int) -> None:
         """Ask R for a column's range or levels; ``sig_column_info_loaded`` answers."""
@@ -274,7 +275,7 @@ class DataViewModel(QAbstractTableModel):
             request = self._session.eval(f".wd.view_column_info({self.view_id}L, {col + 1}L)")
             request.sig_finished.connect(lambda value: self.sig_column_info_loaded.emit(
                 col, value if isinstance(value, dict) else {}))
-            request.sig_failed.connect(lambda err: self.sig_problem.emit(r_error_text(err)))
+            request.sig_failed.connect(while_alive(self, lambda err: self.sig_problem.emit(r_error_text(err))))
 
     def close(self) -> None:
         """The viewer is gone: R drops its reference to the object."""
@@ -310,7 +311,7 @@ class DataViewModel(QAbstractTableModel):
         if not self._usable():
             return
         request = self._session.eval(code)
-        request.sig_finished.connect(lambda value: self._on_meta(value, refreshing))
+        request.sig_finished.connect(while_alive(self, lambda value: self._on_meta(value, refreshing)))
         request.sig_failed.connect(self._on_meta_failed)
 
     def _on_meta(self, value: object, refreshing: bool) -> None:
@@ -378,8 +379,8 @@ class DataViewModel(QAbstractTableModel):
         self._fetch_count += 1
         epoch = self._epoch
         request = self._session.eval(f".wd.view_rows({self.view_id}L, {row0}L, {nrows}L, {col0}L, {ncols}L)")
-        request.sig_finished.connect(lambda value: self._on_block(key, epoch, value, nrows, ncols))
-        request.sig_failed.connect(lambda err: self._on_block_failed(key, epoch, err))
+        request.sig_finished.connect(while_alive(self, lambda value: self._on_block(key, epoch, value, nrows, ncols)))
+        request.sig_failed.connect(while_alive(self, lambda err: self._on_block_failed(key, epoch, err)))
 
     def _on_block(self, key: Key, epoch: int, value: object, nrows: int, ncols: int) -> None:
         self._running -= 1

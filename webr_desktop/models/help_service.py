@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from webr_desktop.core.help_links import HelpLink, parse_link
 from webr_desktop.core.messages import Message, r_error_text
 from webr_desktop.core.rcode import r_string
+from webr_desktop.models.replies import while_alive
 from webr_desktop.runtime.session import RSession
 
 log = logging.getLogger(__name__)
@@ -195,8 +196,8 @@ class HelpService(QObject):
         self._token += 1
         token = self._token
         request = self._session.eval(code)
-        request.sig_finished.connect(lambda value: self._on_page(token, value, anchor))
-        request.sig_failed.connect(lambda error: self._on_failed(token, error))
+        request.sig_finished.connect(while_alive(self, lambda value: self._on_page(token, value, anchor)))
+        request.sig_failed.connect(while_alive(self, lambda error: self._on_failed(token, error)))
 
     def _on_page(self, token: int, value: object, anchor: str) -> None:
         if token != self._token:

@@ -19,6 +19,7 @@ from webr_desktop.core.messages import Message
 from webr_desktop.core.plot_export import ExportSpec, export_call
 from webr_desktop.models.plot_history import PlotEntry, PlotHistory
 from webr_desktop.models.quick_plot import QuickPlotData, QuickPlotError
+from webr_desktop.models.replies import while_alive
 from webr_desktop.runtime.session import EvalRequest, RSession
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,8 @@ class PlotService(QObject):
         self._render_busy = True
         self._rendered_size = self._view_size
         request = self._session.eval(code)
-        request.sig_finished.connect(lambda ok, e=entry: self._on_rendered(e, ok))
-        request.sig_failed.connect(lambda err: self._on_rendered(None, True))
+        request.sig_finished.connect(while_alive(self, lambda ok, e=entry: self._on_rendered(e, ok)))
+        request.sig_failed.connect(while_alive(self, lambda err: self._on_rendered(None, True)))
 
     def _on_rendered(self, entry: PlotEntry | None, ok: object) -> None:
         self._render_busy = False

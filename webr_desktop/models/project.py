@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, Signal
 
 from webr_desktop.core import paths
 from webr_desktop.core.rcode import r_string
+from webr_desktop.models.replies import while_alive
 from webr_desktop.runtime.session import RSession
 
 log = logging.getLogger(__name__)
@@ -210,7 +211,7 @@ class ProjectService(QObject):
             f"{r_string(self._secret)}, {r_string(self._patch_js)})"
         )
         request = self._session.eval(code)
-        request.sig_failed.connect(lambda error, m=mount: self._on_mount_failed(m, error))
+        request.sig_failed.connect(while_alive(self, lambda error, m=mount: self._on_mount_failed(m, error)))
 
     def _on_mount_failed(self, mount: Mount, error: str) -> None:
         if mount in self._mounts and not error.startswith("R session"):  # not a restart
@@ -219,9 +220,9 @@ class ProjectService(QObject):
     def _setwd(self, r_dir: str) -> None:
         request = self._session.eval(f"{{ setwd({r_string(r_dir)}); getwd() }}")
         request.sig_finished.connect(self._on_wd_seen)
-        request.sig_failed.connect(
-            lambda error: error.startswith("R session") or self.sig_problem.emit(f"Could not change to {r_dir}: {error}")
-        )
+        request.sig_failed.connect(while_alive(
+            self, lambda error: error.startswith("R session") or self.sig_problem.emit(f"Could not change to {r_dir}: {error}")
+        ))
 
     def _on_wd_seen(self, value: object) -> None:
         if isinstance(value, str) and value != self._working_dir:

@@ -15,6 +15,7 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Signal
 
 from webr_desktop.core.rcode import r_string
+from webr_desktop.models.replies import while_alive
 from webr_desktop.runtime.session import RSession
 
 
@@ -54,8 +55,8 @@ class ScriptSourcer(QObject):
             f'writeLines({r_string(text)}, f, useBytes = TRUE); f }})'
         )
         request = self._session.eval(code)
-        request.sig_failed.connect(lambda error: self.sig_problem.emit(f"Could not source {name}: {error}"))
-        request.sig_finished.connect(lambda r_file: self._on_written(r_file, echo))
+        request.sig_failed.connect(while_alive(self, lambda error: self.sig_problem.emit(f"Could not source {name}: {error}")))
+        request.sig_finished.connect(while_alive(self, lambda r_file: self._on_written(r_file, echo)))
 
     def _on_written(self, r_file: object, echo: bool) -> None:
         if isinstance(r_file, str):
