@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
-from shiboken6 import isValid
 
 from webr_desktop.core.rcode import r_string
 from webr_desktop.models.breakpoints import BreakpointStore, LineStatus
+from webr_desktop.models.replies import while_alive
 from webr_desktop.runtime.session import RSession
 
 RESTARTED = "not active yet: R was restarted; it places it when the file is sourced again"
@@ -101,15 +101,13 @@ class BreakpointService(QObject):
         else:  # sourced from a copy of the same name in tempdir()
             code = f".wd.bp_set({r_string(host.name)}, {vector}, temp = TRUE)"
         request = self._session.eval(code)
-        request.sig_finished.connect(lambda value, h=host: self._on_file_status(h, value))
-        request.sig_failed.connect(
-            lambda error: error.startswith("R session") or not isValid(self)
-            or self.sig_problem.emit(f"Breakpoints: {error}")
-        )
+        request.sig_finished.connect(while_alive(self, lambda value, h=host: self._on_file_status(h, value)))
+        request.sig_failed.connect(while_alive(
+            self, lambda error: error.startswith("R session") or self.sig_problem.emit(f"Breakpoints: {error}")
+        ))
 
     def _on_file_status(self, host: Path, value: object) -> None:
-        # isValid: R may answer after this service's window is gone (the session outlives it)
-        if not isValid(self) or not isinstance(value, dict) or not isinstance(value.get("file"), str):
+        if not isinstance(value, dict) or not isinstance(value.get("file"), str):
             return
         self._hosts[value["file"]] = host
         self._apply(host, value.get("lines"))
@@ -131,10 +129,10 @@ class BreakpointService(QObject):
         if not any(self._files.values()):
             return
         request = self._session.eval(f".wd.bp_status({self._gen}L)")
-        request.sig_finished.connect(self._on_status)
+        request.sig_finished.connect(while_alive(self, self._on_status))
 
     def _on_status(self, value: object) -> None:
-        if not isValid(self) or not isinstance(value, dict) or not isinstance(value.get("gen"), int):
+        if not isinstance(value, dict) or not isinstance(value.get("gen"), int):
             return  # NULL: nothing changed
         self._gen = value["gen"]
         files = value.get("files")

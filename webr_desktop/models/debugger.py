@@ -20,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, Signal
-from shiboken6 import isValid
 
 from webr_desktop.core.messages import r_error_text
 from webr_desktop.models.environment import EnvironmentDiffError, EnvRow, parse_rows
+from webr_desktop.models.replies import while_alive
 from webr_desktop.runtime.session import RSession, SessionState
 
 log = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ class Debugger(QObject):
         prompt it was asked at (R moved on since, e.g. the user typed ahead: a newer one comes)."""
         request = self._session.eval(code)
         asked = self._prompts
-        request.sig_finished.connect(lambda value: on_value(value) if isValid(self) and asked == self._prompts else None)
+        request.sig_finished.connect(while_alive(self, lambda value: on_value(value) if asked == self._prompts else None))
         request.sig_failed.connect(self._on_failed)
 
     def _on_state(self, value: object) -> None:
