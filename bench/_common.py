@@ -221,6 +221,31 @@ def init_qt() -> Any:
     return app
 
 
+def run_bare_page(relpath: str, on_title: Callable[[str, Callable[[], None]], None], timeout_ms: int) -> None:
+    """Show bench/bare/``relpath`` in a QWebEngineView (an off-the-record profile with a memory
+    HTTP cache, like the product's page) and run the event loop until ``on_title(title, quit)``
+    calls ``quit`` or ``timeout_ms`` pass; then tear it down, the page before its profile."""
+    app = init_qt()
+    from PySide6.QtCore import QTimer, QUrl
+    from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+    from PySide6.QtWebEngineWidgets import QWebEngineView
+
+    server = BareServer().start()
+    profile = QWebEngineProfile(app)
+    profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
+    view = QWebEngineView()
+    page = QWebEnginePage(profile, view)
+    view.setPage(page)
+    page.titleChanged.connect(lambda title: on_title(title, lambda: QTimer.singleShot(0, app.quit)))
+    QTimer.singleShot(timeout_ms, app.quit)
+    view.load(QUrl(server.url(relpath)))
+    view.show()
+    app.exec()
+    view.close()
+    del view, page  # the page (a child of the view) must go before the profile
+    server.close()
+
+
 class Waiter:
     """A nested event loop that runs until ``done()`` or a timeout (then TimeoutError)."""
 

@@ -23,44 +23,27 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BareServer, add_load_argument, cpu_load, emit_json, init_qt, median  # noqa: E402
+from _common import add_load_argument, cpu_load, emit_json, median, run_bare_page  # noqa: E402
 
 TIMEOUT_MS = 120_000
 
 
 def one_process() -> dict:
-    """Run in a child: load twice.html, wait for its JSON title, print it."""
-    app = init_qt()
-    from PySide6.QtCore import QTimer, QUrl
-    from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
-    from PySide6.QtWebEngineWidgets import QWebEngineView
-
-    server = BareServer().start()
-    profile = QWebEngineProfile(app)
-    profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
-    view = QWebEngineView()
-    page = QWebEnginePage(profile, view)
-    view.setPage(page)
+    """Run in a child: load twice.html, wait for its JSON title, return it."""
     result: dict = {"error": "timed out"}
 
-    def on_title(title: str) -> None:
+    def on_title(title: str, quit_app: Callable[[], None]) -> None:
         if title.startswith("{"):
             result.clear()
             result.update(json.loads(title))
-            QTimer.singleShot(0, app.quit)
+            quit_app()
 
-    page.titleChanged.connect(on_title)
-    QTimer.singleShot(TIMEOUT_MS, app.quit)
-    view.load(QUrl(server.url("twice.html")))
-    view.show()
-    app.exec()
-    view.close()
-    page.deleteLater()
-    server.close()
+    run_bare_page("twice.html", on_title, TIMEOUT_MS)
     return result
 
 
